@@ -1,0 +1,98 @@
+"""The command line: `kubectl datamodel ...`.
+
+Commands parse options, make one call into the core, render the result and pick an exit
+status. ``main`` is the single error boundary: our errors become one ``error:`` line on stderr
+and a named exit status; tracebacks appear only with --debug.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import click
+import typer
+
+from kubectl_datamodel import __version__, errors
+from kubectl_datamodel.cli import common, database, inventory, snapshot
+from kubectl_datamodel.status import ExitStatus
+
+PROG_NAME = "kubectl datamodel"
+
+app = typer.Typer(
+    name="datamodel",
+    help=(
+        "What is installed in a Kubernetes cluster, and what changed: snapshots of CRDs, "
+        "operators and OLM ClusterServiceVersions in a SQLite database."
+    ),
+    epilog="Example: kubectl datamodel snapshot --from-dir examples/cluster-v1 --context demo",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,  # our own boundary below; locals can hold tokens
+    pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    add_completion=False,
+)
+app.command("snapshot", help=snapshot.HELP, epilog=snapshot.EPILOG)(snapshot.snapshot)
+app.add_typer(database.app, name="database")
+app.add_typer(inventory.crd_app, name="crd")
+app.add_typer(inventory.operators_app, name="operators")
+app.add_typer(inventory.olm_app, name="olm")
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"kubectl-datamodel {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db_path: common.DbPathOption = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    version: Annotated[  # noqa: ARG001 - handled by its eager callback
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    ctx.obj = common.GlobalOptions(db_path=db_path, debug=debug)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point; exits with an ExitStatus."""
+    sys.exit(run(argv))
+
+
+def run(argv: list[str] | None = None) -> int:  # noqa: PLR0911 - one return per outcome
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        result = app(args=args, prog_name=PROG_NAME, standalone_mode=False)
+    except errors.DatamodelError as exc:
+        return _fail(str(exc), exc.exit_status, debug)
+    except click.UsageError as exc:
+        exc.show()
+        return ExitStatus.USAGE
+    except click.ClickException as exc:
+        exc.show()
+        return ExitStatus.ERROR
+    except (KeyboardInterrupt, click.Abort):
+        typer.echo("\ninterrupted; nothing was written", err=True)
+        return ExitStatus.INTERRUPTED
+    except BrokenPipeError:
+        sys.stderr.close()  # the reader went away (`| head`); that is not an error
+        return ExitStatus.OK
+    except Exception as exc:
+        if debug:
+            raise
+        return _fail(f"unexpected {type(exc).__name__}: {exc} (rerun with --debug)", 1, debug)
+    return int(result or 0)
+
+
+def _fail(message: str, status: int, debug: bool) -> int:
+    if debug:
+        import traceback
+
+        traceback.print_exc()
+    typer.echo(f"error: {message}", err=True)
+    return status

@@ -1,0 +1,165 @@
+"""What every command shares: option types, the database path, output, confirmation."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import sys
+import tempfile
+import typing
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Annotated, TextIO
+
+import typer
+
+from kubectl_datamodel import errors, model, report, store
+from kubectl_datamodel.options import CaptureOptions
+
+
+@dataclasses.dataclass
+class GlobalOptions:
+    """Options given before the command (`kubectl datamodel --db-path X database list`)."""
+
+    db_path: Path | None = None
+    debug: bool = False
+
+
+DbPathOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--db-path",
+        help=f"Database file (default: ${store.ENV_VAR}, else {store.DEFAULT_PATH}).",
+        show_default=False,
+    ),
+]
+OutputOption = Annotated[
+    report.Format,
+    typer.Option("--output", "-o", help="Output format.", case_sensitive=False),
+]
+FromDirOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--from-dir",
+        help="Read manifests (.yaml/.yml/.json) recursively from DIR. Repeatable.",
+        metavar="DIR",
+    ),
+]
+FromFileOption = Annotated[
+    list[Path] | None,
+    typer.Option("--from-file", "-f", help="Read manifests from FILE. Repeatable.", metavar="FILE"),
+]
+ContextOption = Annotated[
+    str | None,
+    typer.Option(
+        "--context",
+        help="Cluster context the snapshot stands for (default: the input folder's name).",
+    ),
+]
+NamespaceOption = Annotated[
+    str | None,
+    typer.Option("--namespace", "-n", help="Only objects in this namespace (and cluster-scoped)."),
+]
+AllNamespacesOption = Annotated[
+    bool, typer.Option("--all-namespaces", "-A", help="All namespaces (the default).")
+]
+NotesOption = Annotated[str | None, typer.Option("--notes", help="Annotate the snapshot.")]
+ClusterContextOption = Annotated[
+    str | None,
+    typer.Option("--cluster-context", help="Only snapshots of this cluster context."),
+]
+
+
+def db_path(ctx: typer.Context, command_value: Path | None) -> Path:
+    """The command's --db-path, else the global one, else $KUBECTL_DATAMODEL_DB, else default."""
+    global_options = ctx.find_root().obj
+    fallback = global_options.db_path if isinstance(global_options, GlobalOptions) else None
+    return store.resolve_path(command_value, fallback)
+
+
+def capture_options(
+    *,
+    from_dirs: Sequence[Path] | None,
+    from_files: Sequence[Path] | None,
+    context: str | None,
+    namespace: str | None,
+    all_namespaces: bool,
+    components: Sequence[str],
+    notes: str | None,
+) -> CaptureOptions:
+    if namespace and all_namespaces:
+        raise errors.UsageError("--namespace and --all-namespaces cannot be used together")
+    if not components:
+        raise errors.UsageError(
+            "nothing to capture: --no-crds, --no-operators and --no-olm all given"
+        )
+    return CaptureOptions(
+        components=tuple(components),
+        namespace=namespace,
+        from_dirs=tuple(from_dirs or ()),
+        from_files=tuple(from_files or ()),
+        context=context,
+        notes=notes,
+    )
+
+
+def color_enabled(stream: TextIO = sys.stdout) -> bool:
+    return stream.isatty() and "NO_COLOR" not in os.environ
+
+
+def print_tables(tables: Sequence[report.Table]) -> None:
+    report.write_tables(tables, sys.stdout, color=color_enabled())
+
+
+def print_document(document: model.JSON, fmt: report.Format) -> None:
+    report.write_document(document, fmt, sys.stdout)
+
+
+def warn(message: str) -> None:
+    typer.echo(f"warning: {message}", err=True)
+
+
+def info(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def confirm(question: str, yes: bool) -> None:
+    """Ask before destroying data; refuse outright when nobody can answer."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise errors.UsageError(f"{question.rstrip('?')}: stdin is not a terminal; pass --yes")
+    if not typer.confirm(question, default=False, err=True):
+        raise errors.DatamodelError("not confirmed; nothing was deleted")
+
+
+@contextlib.contextmanager
+def output_stream(path: Path | None) -> Iterator[TextIO]:
+    """stdout, or a file written atomically: a failed export never leaves half a file."""
+    if path is None:
+        yield sys.stdout
+        return
+    if path.is_dir():
+        raise errors.OutputError(f"--file {path}: is a directory")
+    directory = path.parent if str(path.parent) else Path()
+    try:
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed or removed below
+            "w", encoding="utf-8", dir=directory, prefix=f".{path.name}.", delete=False
+        )
+    except OSError as exc:
+        raise errors.OutputError(f"--file {path}: {exc.strerror}") from exc
+    try:
+        with handle:
+            yield typing.cast(TextIO, handle)
+        Path(handle.name).chmod(0o644 & ~_umask())
+        Path(handle.name).replace(path)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current

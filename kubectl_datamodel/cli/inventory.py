@@ -1,0 +1,78 @@
+"""`kubectl datamodel crd list`, `operators list`, `olm list`: one component, optionally stored."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any
+
+import typer
+
+from kubectl_datamodel import report
+from kubectl_datamodel.cli import common, snapshot
+
+crd_app = typer.Typer(help="CustomResourceDefinitions.", no_args_is_help=True)
+operators_app = typer.Typer(
+    help="Operators: the controllers that manage CRDs.", no_args_is_help=True
+)
+olm_app = typer.Typer(help="OLM ClusterServiceVersions.", no_args_is_help=True)
+
+StoreOption = Annotated[
+    bool, typer.Option("--store-db", help="Also store what is listed as a snapshot.")
+]
+
+
+def _lister(
+    component: str,
+    attribute: str,
+    list_kind: str,
+    table: Callable[[Sequence[Any], bool], report.Table],
+    noun: str,
+) -> Callable[..., None]:
+    """Build the `list` command of one component; the three differ only in what they show."""
+
+    def list_command(
+        ctx: typer.Context,
+        from_dir: common.FromDirOption = None,
+        from_file: common.FromFileOption = None,
+        context: common.ContextOption = None,
+        namespace: common.NamespaceOption = None,
+        all_namespaces: common.AllNamespacesOption = False,
+        output: common.OutputOption = report.Format.TABLE,
+        store_db: StoreOption = False,
+        notes: common.NotesOption = None,
+        db_path: common.DbPathOption = None,
+    ) -> None:
+        options = common.capture_options(
+            from_dirs=from_dir,
+            from_files=from_file,
+            context=context,
+            namespace=namespace,
+            all_namespaces=all_namespaces,
+            components=[component],
+            notes=notes,
+        )
+        if store_db:
+            result, summary = snapshot.capture_and_store(options, common.db_path(ctx, db_path))
+            common.info(f"stored as snapshot {summary.id} (context {summary.cluster_context})")
+        else:
+            result = snapshot.capture_with_warnings(options)
+        records = getattr(result.snapshot, attribute)
+        if output.is_table:
+            common.print_tables([table(records, output is report.Format.WIDE)])
+        else:
+            common.print_document(report.record_list(list_kind, records), output)
+
+    list_command.__doc__ = f"List {noun} found in the input; --store-db also stores them."
+    return list_command
+
+
+crd_app.command(
+    "list", epilog="Example: kubectl datamodel crd list --from-dir examples/cluster-v1 -o wide"
+)(_lister("crds", "crds", "CRDList", report.crds_table, "CRDs"))
+operators_app.command(
+    "list",
+    epilog="Example: kubectl datamodel operators list --from-dir examples/cluster-v1 --store-db",
+)(_lister("operators", "operators", "OperatorList", report.operators_table, "operators"))
+olm_app.command(
+    "list", epilog="Example: kubectl datamodel olm list --from-dir examples/cluster-v1 -o json"
+)(_lister("olm", "csvs", "CSVList", report.csvs_table, "OLM ClusterServiceVersions"))

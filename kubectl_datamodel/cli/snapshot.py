@@ -1,0 +1,76 @@
+"""`kubectl datamodel snapshot` (and its older spelling, `database store`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kubectl_datamodel import capture, model, report, store
+from kubectl_datamodel.cli import common
+from kubectl_datamodel.options import CaptureOptions
+
+HELP = "Capture the cluster's inventory and store it as a snapshot."
+EPILOG = (
+    "Example: kubectl datamodel snapshot --from-dir examples/cluster-v1 --context demo "
+    '--notes "baseline"'
+)
+
+
+def snapshot(
+    ctx: typer.Context,
+    from_dir: common.FromDirOption = None,
+    from_file: common.FromFileOption = None,
+    context: common.ContextOption = None,
+    namespace: common.NamespaceOption = None,
+    all_namespaces: common.AllNamespacesOption = False,
+    no_crds: Annotated[bool, typer.Option("--no-crds", help="Leave CRDs out.")] = False,
+    no_operators: Annotated[
+        bool, typer.Option("--no-operators", help="Leave operators out.")
+    ] = False,
+    no_olm: Annotated[bool, typer.Option("--no-olm", help="Leave OLM CSVs out.")] = False,
+    notes: common.NotesOption = None,
+    db_path: common.DbPathOption = None,
+    output: Annotated[
+        report.Format,
+        typer.Option("--output", "-o", help="table, json or yaml.", case_sensitive=False),
+    ] = report.Format.TABLE,
+) -> None:
+    skipped = {"crds": no_crds, "operators": no_operators, "olm": no_olm}
+    options = common.capture_options(
+        from_dirs=from_dir,
+        from_files=from_file,
+        context=context,
+        namespace=namespace,
+        all_namespaces=all_namespaces,
+        components=[c for c in model.COMPONENTS if not skipped[c]],
+        notes=notes,
+    )
+    result, summary = capture_and_store(options, common.db_path(ctx, db_path))
+    if output.is_table:
+        typer.echo(
+            f"snapshot {summary.id} stored: context {summary.cluster_context}, "
+            f"{summary.crd_count} CRDs, {summary.operator_count} operators, "
+            f"{summary.csv_count} CSVs"
+        )
+    else:
+        body = {"snapshot": summary.as_dict(), "warnings": result.warnings}
+        common.print_document(report.envelope("SnapshotResult", body), output)
+
+
+def capture_and_store(
+    options: CaptureOptions, path: Path
+) -> tuple[capture.CaptureResult, model.SnapshotSummary]:
+    """Capture, then store in one transaction. Capture comes first so a bad input never
+    creates or touches the database."""
+    result = capture_with_warnings(options)
+    with store.open_store(path, create=True) as db:
+        return result, db.summary(db.write_snapshot(result.snapshot))
+
+
+def capture_with_warnings(options: CaptureOptions) -> capture.CaptureResult:
+    result = capture.capture(options)
+    for message in result.warnings:
+        common.warn(message)
+    return result

@@ -1,0 +1,292 @@
+"""The normalized records a snapshot holds.
+
+Both sources (manifest files now, a live API server later) produce exactly these records, so the
+store, the reports and drift never need to know where a snapshot came from. Field names follow
+the database columns users already query.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+JSON = dict[str, Any]
+
+COMPONENTS = ("crds", "operators", "olm")
+
+
+@dataclasses.dataclass(frozen=True)
+class CrdVersion:
+    name: str
+    served: bool
+    storage: bool
+    deprecated: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class CrdRecord:
+    name: str
+    group: str
+    kind: str
+    plural: str
+    singular: str
+    scope: str
+    versions: tuple[CrdVersion, ...]
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    creation_timestamp: str | None
+    instance_count: int | None
+    spec: JSON
+
+    @property
+    def storage_version(self) -> str | None:
+        return next((v.name for v in self.versions if v.storage), None)
+
+    @property
+    def served_versions(self) -> list[str]:
+        return [v.name for v in self.versions if v.served]
+
+    @property
+    def deprecated_versions(self) -> list[str]:
+        return [v.name for v in self.versions if v.deprecated]
+
+    def as_dict(self, include_spec: bool = False) -> JSON:
+        data: JSON = {
+            "name": self.name,
+            "group": self.group,
+            "kind": self.kind,
+            "plural": self.plural,
+            "singular": self.singular,
+            "scope": self.scope,
+            "version": self.storage_version,
+            "versions": [dataclasses.asdict(v) for v in self.versions],
+            "served_versions": self.served_versions,
+            "deprecated_versions": self.deprecated_versions,
+            "labels": self.labels,
+            "annotations": self.annotations,
+            "creation_timestamp": self.creation_timestamp,
+            "instance_count": self.instance_count,
+        }
+        return _with_spec(data, self.spec, include_spec)
+
+    @classmethod
+    def from_dict(cls, data: JSON) -> CrdRecord:
+        return cls(
+            name=data["name"],
+            group=data["group"],
+            kind=data["kind"],
+            plural=data["plural"],
+            singular=data["singular"],
+            scope=data["scope"],
+            versions=tuple(CrdVersion(**v) for v in data["versions"]),
+            labels=data.get("labels") or {},
+            annotations=data.get("annotations") or {},
+            creation_timestamp=data.get("creation_timestamp"),
+            instance_count=data.get("instance_count"),
+            spec=data.get("spec") or {},
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class OperatorRecord:
+    name: str
+    namespace: str | None
+    operator_type: str  # the workload kind: Deployment, StatefulSet or DaemonSet
+    images: tuple[str, ...]
+    version: str | None
+    framework: str  # OLM, Helm or Manifests
+    replicas: int | None
+    ready_replicas: int | None
+    managed_crds: tuple[str, ...]
+    evidence: dict[str, str]  # CRD name -> the signal that linked it (see docs/operators.md)
+    creation_timestamp: str | None
+    labels: dict[str, str]
+    spec: JSON
+
+    @property
+    def image(self) -> str | None:
+        return self.images[0] if self.images else None
+
+    def as_dict(self, include_spec: bool = False) -> JSON:
+        data: JSON = {
+            "name": self.name,
+            "namespace": self.namespace,
+            "type": self.operator_type,
+            "framework": self.framework,
+            "version": self.version,
+            "image": self.image,
+            "images": list(self.images),
+            "replicas": self.replicas,
+            "ready_replicas": self.ready_replicas,
+            "managed_crds": list(self.managed_crds),
+            "evidence": self.evidence,
+            "labels": self.labels,
+            "creation_timestamp": self.creation_timestamp,
+        }
+        return _with_spec(data, self.spec, include_spec)
+
+    @classmethod
+    def from_dict(cls, data: JSON) -> OperatorRecord:
+        return cls(
+            name=data["name"],
+            namespace=data.get("namespace"),
+            operator_type=data["type"],
+            images=tuple(data.get("images") or ()),
+            version=data.get("version"),
+            framework=data["framework"],
+            replicas=data.get("replicas"),
+            ready_replicas=data.get("ready_replicas"),
+            managed_crds=tuple(data.get("managed_crds") or ()),
+            evidence=data.get("evidence") or {},
+            creation_timestamp=data.get("creation_timestamp"),
+            labels=data.get("labels") or {},
+            spec=data.get("spec") or {},
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class CsvRecord:
+    name: str
+    namespace: str | None
+    display_name: str | None
+    version: str | None
+    phase: str | None
+    description: str | None
+    provider: str | None
+    owned_crds: tuple[str, ...]
+    required_crds: tuple[str, ...]
+    replaces: str | None
+    skips: tuple[str, ...]
+    creation_timestamp: str | None
+    spec: JSON
+
+    def as_dict(self, include_spec: bool = False) -> JSON:
+        data: JSON = {
+            "name": self.name,
+            "namespace": self.namespace,
+            "display_name": self.display_name,
+            "version": self.version,
+            "phase": self.phase,
+            "description": self.description,
+            "provider": self.provider,
+            "owned_crds": list(self.owned_crds),
+            "required_crds": list(self.required_crds),
+            "replaces": self.replaces,
+            "skips": list(self.skips),
+            "creation_timestamp": self.creation_timestamp,
+        }
+        return _with_spec(data, self.spec, include_spec)
+
+    @classmethod
+    def from_dict(cls, data: JSON) -> CsvRecord:
+        return cls(
+            name=data["name"],
+            namespace=data.get("namespace"),
+            display_name=data.get("display_name"),
+            version=data.get("version"),
+            phase=data.get("phase"),
+            description=data.get("description"),
+            provider=data.get("provider"),
+            owned_crds=tuple(data.get("owned_crds") or ()),
+            required_crds=tuple(data.get("required_crds") or ()),
+            replaces=data.get("replaces"),
+            skips=tuple(data.get("skips") or ()),
+            creation_timestamp=data.get("creation_timestamp"),
+            spec=data.get("spec") or {},
+        )
+
+
+def _with_spec(data: JSON, spec: JSON, include_spec: bool) -> JSON:
+    if include_spec:
+        data["spec"] = spec
+    return data
+
+
+@dataclasses.dataclass(frozen=True)
+class ClusterInfo:
+    """What is known of the cluster a snapshot stands for. Never holds credentials."""
+
+    source: str  # "manifests" or "live"
+    server: str | None = None
+    version: str | None = None
+    platform: str | None = None
+    node_count: int | None = None
+    inputs: tuple[str, ...] = ()
+
+    def as_dict(self) -> JSON:
+        return {
+            "source": self.source,
+            "server": self.server,
+            "version": self.version,
+            "platform": self.platform,
+            "node_count": self.node_count,
+            "inputs": list(self.inputs),
+        }
+
+    @classmethod
+    def from_dict(cls, data: JSON) -> ClusterInfo:
+        return cls(
+            source=data.get("source", "unknown"),
+            server=data.get("server"),
+            version=data.get("version"),
+            platform=data.get("platform"),
+            node_count=data.get("node_count"),
+            inputs=tuple(data.get("inputs") or ()),
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class Snapshot:
+    """One capture of a cluster, before it is stored."""
+
+    cluster_context: str
+    timestamp: str
+    cluster_info: ClusterInfo
+    components: tuple[str, ...]
+    namespace_filter: str | None
+    notes: str | None
+    crds: tuple[CrdRecord, ...] = ()
+    operators: tuple[OperatorRecord, ...] = ()
+    csvs: tuple[CsvRecord, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class SnapshotSummary:
+    """A stored snapshot's header row: what `database list` shows."""
+
+    id: int
+    timestamp: str
+    cluster_context: str
+    cluster_info: ClusterInfo
+    components: tuple[str, ...]
+    crd_count: int
+    operator_count: int
+    csv_count: int
+    namespace_filter: str | None
+    notes: str | None
+    created_at: str
+
+    def as_dict(self) -> JSON:
+        return {
+            "id": self.id,
+            "timestamp": self.timestamp,
+            "cluster_context": self.cluster_context,
+            "cluster_info": self.cluster_info.as_dict(),
+            "components": list(self.components),
+            "crd_count": self.crd_count,
+            "operator_count": self.operator_count,
+            "csv_count": self.csv_count,
+            "namespace_filter": self.namespace_filter,
+            "notes": self.notes,
+            "created_at": self.created_at,
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class StoredSnapshot:
+    """A snapshot read back from the database, with its records."""
+
+    summary: SnapshotSummary
+    crds: tuple[CrdRecord, ...]
+    operators: tuple[OperatorRecord, ...]
+    csvs: tuple[CsvRecord, ...]

@@ -1,0 +1,170 @@
+"""Turn raw Kubernetes objects into normalized records.
+
+Pure functions over plain dicts: the same code serves manifest files and a live API server.
+Operators need cross-object evidence and are built in ``operators.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kubectl_datamodel import model, normalize
+
+JSON = dict[str, Any]
+
+CRD_KIND = "CustomResourceDefinition"
+CSV_KIND = "ClusterServiceVersion"
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
+
+
+def group_of(obj: JSON) -> str:
+    """The API group of an object ('' for the core group)."""
+    api_version = obj.get("apiVersion") or ""
+    return api_version.rpartition("/")[0]
+
+
+def is_crd(obj: JSON) -> bool:
+    return obj.get("kind") == CRD_KIND and group_of(obj) == "apiextensions.k8s.io"
+
+
+def is_csv(obj: JSON) -> bool:
+    return obj.get("kind") == CSV_KIND and group_of(obj) == "operators.coreos.com"
+
+
+def is_copied_csv(obj: JSON) -> bool:
+    """OLM copies a CSV into every namespace its OperatorGroup targets; one real CSV is enough."""
+    return "olm.copiedFrom" in (obj.get("metadata", {}).get("labels") or {})
+
+
+def is_workload(obj: JSON) -> bool:
+    return obj.get("kind") in WORKLOAD_KINDS and group_of(obj) in ("apps", "extensions")
+
+
+def crd_record(obj: JSON, instance_count: int | None) -> model.CrdRecord:
+    metadata = obj["metadata"]
+    spec = obj.get("spec") or {}
+    names = spec.get("names") or {}
+    kind = names.get("kind") or ""
+    return model.CrdRecord(
+        name=metadata["name"],
+        group=spec.get("group") or "",
+        kind=kind,
+        plural=names.get("plural") or "",
+        singular=names.get("singular") or kind.lower(),
+        scope=spec.get("scope") or "Namespaced",
+        versions=crd_versions(spec),
+        labels=dict(metadata.get("labels") or {}),
+        annotations=_annotations(metadata),
+        creation_timestamp=_timestamp(metadata),
+        instance_count=instance_count,
+        spec=normalize.normalize(obj),
+    )
+
+
+def crd_versions(spec: JSON) -> tuple[model.CrdVersion, ...]:
+    """Versions of a CRD, reading both apiextensions v1 and the older v1beta1 shape."""
+    versions = spec.get("versions")
+    if not versions and spec.get("version"):  # v1beta1 with a single top-level version
+        versions = [{"name": spec["version"], "served": True, "storage": True}]
+    return tuple(
+        model.CrdVersion(
+            name=str(v.get("name")),
+            served=bool(v.get("served", True)),
+            storage=bool(v.get("storage", False)),
+            deprecated=bool(v.get("deprecated", False)),
+        )
+        for v in versions or ()
+        if isinstance(v, dict)
+    )
+
+
+def csv_record(obj: JSON) -> model.CsvRecord:
+    metadata = obj["metadata"]
+    spec = obj.get("spec") or {}
+    crds = spec.get("customresourcedefinitions") or {}
+    return model.CsvRecord(
+        name=metadata["name"],
+        namespace=metadata.get("namespace"),
+        display_name=spec.get("displayName"),
+        version=_str_or_none(spec.get("version")),
+        phase=(obj.get("status") or {}).get("phase"),
+        description=_csv_description(metadata, spec),
+        provider=(spec.get("provider") or {}).get("name"),
+        owned_crds=_crd_names(crds.get("owned")),
+        required_crds=_crd_names(crds.get("required")),
+        replaces=spec.get("replaces"),
+        skips=tuple(str(s) for s in spec.get("skips") or ()),
+        creation_timestamp=_timestamp(metadata),
+        spec=normalize.normalize(obj),
+    )
+
+
+def csv_deployment_names(obj: JSON) -> list[str]:
+    """Names of the Deployments a CSV's install strategy tells OLM to create."""
+    try:
+        deployments = obj["spec"]["install"]["spec"]["deployments"]
+    except (KeyError, TypeError):
+        return []
+    return [d["name"] for d in deployments or () if isinstance(d, dict) and d.get("name")]
+
+
+def pod_images(obj: JSON) -> tuple[str, ...]:
+    """Images of a workload's containers, in order, init containers excluded."""
+    pod_spec = ((obj.get("spec") or {}).get("template") or {}).get("spec") or {}
+    return tuple(c["image"] for c in pod_spec.get("containers") or () if c.get("image"))
+
+
+def image_tag(image: str) -> str | None:
+    """The tag of an image reference (None when pinned by digest only or untagged)."""
+    name = image.split("@", 1)[0]
+    last = name.rsplit("/", 1)[-1]
+    return last.split(":", 1)[1] if ":" in last else None
+
+
+def replica_counts(obj: JSON) -> tuple[int | None, int | None]:
+    """Desired and ready replicas; ready is unknown (None) when the object has no status."""
+    spec = obj.get("spec") or {}
+    status = obj.get("status")
+    if obj.get("kind") == "DaemonSet":
+        if not isinstance(status, dict):
+            return None, None
+        return status.get("desiredNumberScheduled"), status.get("numberReady", 0)
+    desired = spec.get("replicas")
+    if desired is None:  # the API server defaults an absent or null replicas to 1
+        desired = 1
+    ready = status.get("readyReplicas", 0) if isinstance(status, dict) else None
+    return desired, ready
+
+
+def _crd_names(entries: Any) -> tuple[str, ...]:
+    return tuple(
+        sorted({e["name"] for e in entries or () if isinstance(e, dict) and e.get("name")})
+    )
+
+
+def _csv_description(metadata: JSON, spec: JSON) -> str | None:
+    """The one-line description: OLM's `description` annotation, else the first line of the
+    long Markdown `spec.description`."""
+    short = (metadata.get("annotations") or {}).get("description")
+    if short:
+        return str(short).strip()
+    for line in str(spec.get("description") or "").splitlines():
+        if line.strip():
+            return line.strip().lstrip("#").strip()
+    return None
+
+
+def _annotations(metadata: JSON) -> dict[str, str]:
+    annotations = dict(metadata.get("annotations") or {})
+    for key in normalize.DROPPED_ANNOTATIONS:
+        annotations.pop(key, None)
+    return annotations
+
+
+def _timestamp(metadata: JSON) -> str | None:
+    value = metadata.get("creationTimestamp")
+    return None if value is None else str(value)
+
+
+def _str_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
