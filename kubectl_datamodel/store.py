@@ -244,9 +244,7 @@ def canonical_json(value: Any) -> str:
 # -- opening ------------------------------------------------------------------------------------
 
 
-def open_store(
-    path: Path, *, create: bool = False, busy_timeout: float = BUSY_TIMEOUT_SECONDS
-) -> Store:
+def open_store(path: Path, *, create: bool = False, busy_timeout: float | None = None) -> Store:
     """Open (and with ``create``, create) the database at ``path``, migrating it if it is old.
 
     A missing file is only created by commands that write: reading a path with a typo should
@@ -260,6 +258,8 @@ def open_store(
                 f"no database at {path} (take a snapshot first, or pass --db-path or set {ENV_VAR})"
             )
         _create_file(path)
+    if busy_timeout is None:
+        busy_timeout = BUSY_TIMEOUT_SECONDS
     try:
         conn = sqlite3.connect(str(path), timeout=busy_timeout)
     except sqlite3.Error as exc:

@@ -1,0 +1,72 @@
+"""Shared fixtures: paths to real data, a temporary database, and the CLI run in-process."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+import pytest
+
+from kubectl_datamodel import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+CLUSTER_V1 = EXAMPLES / "cluster-v1"
+CLUSTER_V2 = EXAMPLES / "cluster-v2"
+DATA = Path(__file__).resolve().parent / "data"
+CERT_MANAGER_BUNDLE = DATA / "cert-manager-bundle-1.12.2"
+CORPUS = Path(os.environ.get("KUBECTL_DATAMODEL_CORPUS", ROOT.parent / "shared" / "corpus"))
+
+
+@dataclasses.dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    """A database path in a folder that does not exist yet."""
+    return tmp_path / "state" / "inventory.db"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test may read or write the user's real database or see their terminal settings."""
+    monkeypatch.delenv("KUBECTL_DATAMODEL_DB", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "200")
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]):
+    """Run `kubectl datamodel ARGS...` in-process through the real entry point."""
+
+    def runner(*args: str | Path) -> Result:
+        code = cli.run([str(a) for a in args])
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return runner
+
+
+@pytest.fixture
+def stored_v1_v2(run, db_path: Path) -> Path:
+    """A database holding cluster-v1 (snapshot 1) and cluster-v2 (snapshot 2) as context demo."""
+    for folder, notes in ((CLUSTER_V1, "baseline"), (CLUSTER_V2, "after upgrade")):
+        result = run(
+            "snapshot",
+            "--from-dir",
+            folder,
+            "--context",
+            "demo",
+            "--notes",
+            notes,
+            "--db-path",
+            db_path,
+        )
+        assert result.exit_code == 0, result.stderr
+    return db_path
