@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
-from kubectl_datamodel import cli
+from kubectl_datamodel import capture, cli, model, store
+from kubectl_datamodel.options import CaptureOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -16,6 +18,7 @@ CLUSTER_V1 = EXAMPLES / "cluster-v1"
 CLUSTER_V2 = EXAMPLES / "cluster-v2"
 DATA = Path(__file__).resolve().parent / "data"
 CERT_MANAGER_BUNDLE = DATA / "cert-manager-bundle-1.12.2"
+CERT_MANAGER_MANIFESTS = CERT_MANAGER_BUNDLE / "manifests"  # the bundle without its metadata/
 CORPUS = Path(os.environ.get("KUBECTL_DATAMODEL_CORPUS", ROOT.parent / "shared" / "corpus"))
 
 
@@ -53,20 +56,25 @@ def run(capsys: pytest.CaptureFixture[str]):
     return runner
 
 
-@pytest.fixture
-def stored_v1_v2(run, db_path: Path) -> Path:
-    """A database holding cluster-v1 (snapshot 1) and cluster-v2 (snapshot 2) as context demo."""
+@pytest.fixture(scope="session")
+def _v1_v2_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Built once per session: parsing the examples is the slow part of most tests."""
+    path = tmp_path_factory.mktemp("template") / "inventory.db"
     for folder, notes in ((CLUSTER_V1, "baseline"), (CLUSTER_V2, "after upgrade")):
-        result = run(
-            "snapshot",
-            "--from-dir",
-            folder,
-            "--context",
-            "demo",
-            "--notes",
-            notes,
-            "--db-path",
-            db_path,
-        )
-        assert result.exit_code == 0, result.stderr
+        options = CaptureOptions(from_dirs=(folder,), context="demo", notes=notes)
+        with store.open_store(path, create=True) as db:
+            db.write_snapshot(capture.capture_manifests(options).snapshot)
+    return path
+
+
+@pytest.fixture
+def stored_v1_v2(_v1_v2_template: Path, db_path: Path) -> Path:
+    """A database holding cluster-v1 (snapshot 1) and cluster-v2 (snapshot 2) as context demo."""
+    db_path.parent.mkdir(mode=0o700)
+    shutil.copyfile(_v1_v2_template, db_path)
     return db_path
+
+
+@pytest.fixture(scope="session")
+def captured_v1() -> model.Snapshot:
+    return capture.capture_manifests(CaptureOptions(from_dirs=(CLUSTER_V1,))).snapshot

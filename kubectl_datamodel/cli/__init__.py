@@ -10,7 +10,6 @@ from __future__ import annotations
 import sys
 from typing import Annotated
 
-import click
 import typer
 
 from kubectl_datamodel import __version__, errors
@@ -70,23 +69,29 @@ def run(argv: list[str] | None = None) -> int:  # noqa: PLR0911 - one return per
         result = app(args=args, prog_name=PROG_NAME, standalone_mode=False)
     except errors.DatamodelError as exc:
         return _fail(str(exc), exc.exit_status, debug)
-    except click.UsageError as exc:
-        exc.show()
-        return ExitStatus.USAGE
-    except click.ClickException as exc:
-        exc.show()
-        return ExitStatus.ERROR
-    except (KeyboardInterrupt, click.Abort):
-        typer.echo("\ninterrupted; nothing was written", err=True)
-        return ExitStatus.INTERRUPTED
-    except BrokenPipeError:
-        sys.stderr.close()  # the reader went away (`| head`); that is not an error
-        return ExitStatus.OK
+    except (KeyboardInterrupt, typer.Abort):
+        return _interrupted()
     except Exception as exc:
+        if _is_click_exception(exc):
+            exc.show()  # type: ignore[attr-defined]
+            return int(exc.exit_code)  # type: ignore[attr-defined]
         if debug:
             raise
         return _fail(f"unexpected {type(exc).__name__}: {exc} (rerun with --debug)", 1, debug)
+    if result == ExitStatus.INTERRUPTED:  # Typer turns Ctrl-C inside a command into Exit(130)
+        return _interrupted()
     return int(result or 0)
+
+
+def _is_click_exception(exc: Exception) -> bool:
+    """Usage errors and the like, from click or the copy of click that Typer vendors: both
+    know how to show themselves (usage line and all) and which exit status they mean."""
+    return callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int)
+
+
+def _interrupted() -> int:
+    typer.echo("\ninterrupted; nothing was written", err=True)
+    return ExitStatus.INTERRUPTED
 
 
 def _fail(message: str, status: int, debug: bool) -> int:

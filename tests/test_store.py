@@ -1,0 +1,252 @@
+"""The database file: its documented schema, transactions, migrations and deduplication."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kubectl_datamodel import errors, model, schema, store
+
+DOCUMENTED_COLUMNS = {
+    "inventory_snapshots": [
+        "id",
+        "timestamp",
+        "cluster_context",
+        "cluster_info",
+        "crd_count",
+        "operator_count",
+        "csv_count",
+        "namespace_filter",
+        "notes",
+        "created_at",
+    ],
+    "crds": [
+        "id",
+        "snapshot_id",
+        "name",
+        "group_name",
+        "version",
+        "kind",
+        "plural",
+        "singular",
+        "scope",
+        "creation_timestamp",
+        "labels",
+        "annotations",
+        "instance_count",
+        "spec",
+    ],
+    "operators": [
+        "id",
+        "snapshot_id",
+        "name",
+        "namespace",
+        "operator_type",
+        "image",
+        "version",
+        "creation_timestamp",
+        "operator_framework",
+        "replicas",
+        "ready_replicas",
+        "managed_crds",
+        "spec",
+    ],
+    "csvs": [
+        "id",
+        "snapshot_id",
+        "name",
+        "namespace",
+        "display_name",
+        "version",
+        "phase",
+        "description",
+        "provider",
+        "owned_crds",
+        "required_crds",
+        "spec",
+    ],
+}
+
+
+def columns(path: Path, name: str) -> list[str]:
+    with sqlite3.connect(path) as conn:
+        names = [row[1] for row in conn.execute(f"PRAGMA table_info({name})")]
+    conn.close()
+    return names
+
+
+def counts(path: Path) -> dict[str, int]:
+    with store.open_store(path) as db:
+        return db.stats()["row_counts"]
+
+
+@pytest.mark.parametrize("name", sorted(DOCUMENTED_COLUMNS))
+def test_documented_columns_exist(stored_v1_v2, name):
+    present = columns(stored_v1_v2, name)
+    assert [c for c in DOCUMENTED_COLUMNS[name] if c not in present] == []
+
+
+def test_users_sql_reads_specs_through_the_views(stored_v1_v2):
+    with sqlite3.connect(stored_v1_v2) as conn:
+        rows = conn.execute(
+            "SELECT name, json_extract(spec, '$.spec.group') FROM crds WHERE snapshot_id = 1 "
+            "AND name LIKE '%cert-manager.io' ORDER BY name"
+        ).fetchall()
+        images = conn.execute(
+            "SELECT json_extract(spec, '$.spec.template.spec.containers[0].image') FROM operators "
+            "WHERE snapshot_id = 2 AND name = 'cert-manager'"
+        ).fetchone()
+    conn.close()
+    assert rows[0] == ("certificaterequests.cert-manager.io", "cert-manager.io")
+    assert len(rows) == 6
+    assert images == ("quay.io/jetstack/cert-manager-controller:v1.16.1",)
+
+
+def test_pragmas_and_indexes(stored_v1_v2):
+    with sqlite3.connect(stored_v1_v2) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert conn.execute("PRAGMA user_version").fetchone() == (schema.VERSION,)
+        indexes = {row[1] for row in conn.execute("SELECT * FROM sqlite_master WHERE type='index'")}
+        cascades = conn.execute("PRAGMA foreign_key_list(crd_rows)").fetchall()
+    conn.close()
+    assert "idx_snapshots_context_timestamp" in indexes
+    assert "idx_crd_rows_snapshot_id" in indexes
+    assert ("inventory_snapshots", "CASCADE") in {(row[2], row[6]) for row in cascades}
+
+
+def test_unchanged_resnapshot_stores_no_new_spec(stored_v1_v2, captured_v1):
+    before = counts(stored_v1_v2)
+    with store.open_store(stored_v1_v2) as db:
+        db.write_snapshot(captured_v1)
+    after = counts(stored_v1_v2)
+    assert after["specs"] == before["specs"]
+    assert after["crds"] == before["crds"] + len(captured_v1.crds)
+
+
+def test_records_round_trip_through_the_store(db_path, captured_v1):
+    with store.open_store(db_path, create=True) as db:
+        stored = db.get_snapshot(db.write_snapshot(captured_v1), include_specs=True)
+    assert stored.crds == captured_v1.crds
+    assert stored.operators == captured_v1.operators
+    assert stored.csvs == captured_v1.csvs
+    assert stored.summary.cluster_info == captured_v1.cluster_info
+    assert stored.summary.crd_count == len(captured_v1.crds)
+
+
+def test_a_failed_write_leaves_nothing(stored_v1_v2, captured_v1, monkeypatch):
+    before = counts(stored_v1_v2)
+    real_rows = schema.record_rows
+
+    def failing_rows(*args):
+        yield from list(real_rows(*args))[:2]  # crds and operators written, then a failure
+        raise sqlite3.IntegrityError("simulated failure half-way through")
+
+    monkeypatch.setattr(schema, "record_rows", failing_rows)
+    with store.open_store(stored_v1_v2) as db, pytest.raises(errors.DatabaseError):
+        db.write_snapshot(captured_v1)
+    assert counts(stored_v1_v2) == before
+
+
+def test_ctrl_c_during_the_write_rolls_back(stored_v1_v2, captured_v1, monkeypatch):
+    before = counts(stored_v1_v2)
+
+    def interrupted(*_args):
+        yield "crd_rows", []
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(schema, "record_rows", interrupted)
+    with store.open_store(stored_v1_v2) as db, pytest.raises(KeyboardInterrupt):
+        db.write_snapshot(captured_v1)
+    assert counts(stored_v1_v2) == before
+
+
+def test_locked_database_raises_after_the_busy_timeout(stored_v1_v2, captured_v1):
+    holder = sqlite3.connect(stored_v1_v2)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with store.open_store(stored_v1_v2, busy_timeout=0.1) as db:
+            with pytest.raises(errors.DatabaseLockedError, match="locked by another process"):
+                db.write_snapshot(captured_v1)
+            assert len(db.list_snapshots()) == 2  # readers are not blocked in WAL mode
+    finally:
+        holder.rollback()
+        holder.close()
+
+
+def test_migrates_an_empty_file_and_refuses_foreign_tables(tmp_path):
+    empty = tmp_path / "empty.db"
+    sqlite3.connect(empty).close()
+    with store.open_store(empty) as db:
+        assert db.list_snapshots() == []
+    legacy = tmp_path / "legacy.db"
+    with sqlite3.connect(legacy) as conn:
+        conn.execute("CREATE TABLE inventory_snapshots (id INTEGER PRIMARY KEY, timestamp TEXT)")
+    conn.close()
+    before = hashlib.sha256(legacy.read_bytes()).hexdigest()
+    with pytest.raises(errors.DatabaseError, match="without a kubectl-datamodel schema version"):
+        store.open_store(legacy)
+    assert hashlib.sha256(legacy.read_bytes()).hexdigest() == before
+
+
+def test_delete_removes_rows_and_unreferenced_specs(stored_v1_v2):
+    with store.open_store(stored_v1_v2) as db:
+        db.delete_snapshots([1, 2])
+        figures = db.stats()
+    assert figures["row_counts"] == {
+        "inventory_snapshots": 0,
+        "crds": 0,
+        "operators": 0,
+        "csvs": 0,
+        "specs": 0,
+    }
+
+
+def test_resolve_path_precedence(monkeypatch, tmp_path):
+    monkeypatch.setenv("KUBECTL_DATAMODEL_DB", str(tmp_path / "env.db"))
+    assert store.resolve_path(None, tmp_path / "global.db") == tmp_path / "global.db"
+    assert store.resolve_path(tmp_path / "cmd.db", tmp_path / "global.db") == tmp_path / "cmd.db"
+    assert store.resolve_path(None, None) == tmp_path / "env.db"
+    monkeypatch.delenv("KUBECTL_DATAMODEL_DB")
+    assert store.resolve_path(None, None) == tmp_path / "home" / ".k8s-inventory" / "inventory.db"
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@given(st.dictionaries(st.text(max_size=6), json_values, max_size=6))
+def test_canonical_json_ignores_key_order(value):
+    reordered = dict(reversed(list(value.items())))
+    assert store.canonical_json(value) == store.canonical_json(reordered)
+    assert json.loads(store.canonical_json(value)) == value
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    labels=st.dictionaries(st.text(min_size=1, max_size=10), st.text(max_size=10), max_size=4),
+    notes=st.none() | st.text(max_size=40),
+    instance_count=st.none() | st.integers(min_value=0, max_value=10**6),
+)
+def test_snapshot_round_trips_any_labels_and_notes(
+    tmp_path_factory, captured_v1, labels, notes, instance_count
+):
+    crd = dataclasses.replace(captured_v1.crds[0], labels=labels, instance_count=instance_count)
+    snapshot = dataclasses.replace(captured_v1, crds=(crd,), operators=(), csvs=(), notes=notes)
+    path = tmp_path_factory.mktemp("prop") / "p.db"
+    with store.open_store(path, create=True) as db:
+        stored = db.get_snapshot(db.write_snapshot(snapshot), include_specs=True)
+    assert stored.crds == (crd,)
+    assert stored.summary.notes == notes
+    assert isinstance(stored.summary, model.SnapshotSummary)
