@@ -1,14 +1,21 @@
 """The database schema, its migrations, and the mapping between rows and records.
 
-Kept apart from ``store.py`` (connections and transactions) so the schema reads in one place.
-Each migration takes the schema from version N to N+1 and runs inside the caller's
-transaction; ``PRAGMA user_version`` records how far a file has come.
+Storage is content-addressed twice over, because a cluster snapshotted daily changes little:
+``specs`` holds each distinct full object once, and ``crd_records``/``operator_records``/
+``csv_records`` hold each distinct record once. A snapshot then costs one small link row per
+record (``snapshot_crds``...), carrying only what changes on its own between snapshots of an
+unchanged install: instance counts, replica counts, a CSV's phase. The views ``crds``,
+``operators`` and ``csvs`` join it all back into the documented columns users query.
+
+Each migration takes the schema from version N to N+1 inside the caller's transaction;
+``PRAGMA user_version`` records how far a file has come.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from kubectl_datamodel import errors, model
@@ -37,9 +44,9 @@ CREATE TABLE specs (
     body TEXT NOT NULL
 );
 
-CREATE TABLE crd_rows (
+CREATE TABLE crd_records (
     id INTEGER PRIMARY KEY,
-    snapshot_id INTEGER NOT NULL REFERENCES inventory_snapshots (id) ON DELETE CASCADE,
+    sha256 TEXT NOT NULL UNIQUE,
     name TEXT NOT NULL,
     group_name TEXT NOT NULL,
     version TEXT,
@@ -51,15 +58,19 @@ CREATE TABLE crd_rows (
     creation_timestamp TEXT,
     labels TEXT NOT NULL,
     annotations TEXT NOT NULL,
-    instance_count INTEGER,
     spec_id INTEGER NOT NULL REFERENCES specs (id)
 );
-CREATE INDEX idx_crd_rows_snapshot_id ON crd_rows (snapshot_id);
-CREATE INDEX idx_crd_rows_spec_id ON crd_rows (spec_id);
-
-CREATE TABLE operator_rows (
+CREATE TABLE snapshot_crds (
     id INTEGER PRIMARY KEY,
     snapshot_id INTEGER NOT NULL REFERENCES inventory_snapshots (id) ON DELETE CASCADE,
+    record_id INTEGER NOT NULL REFERENCES crd_records (id),
+    instance_count INTEGER
+);
+CREATE INDEX idx_snapshot_crds_snapshot_id ON snapshot_crds (snapshot_id);
+
+CREATE TABLE operator_records (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL UNIQUE,
     name TEXT NOT NULL,
     namespace TEXT,
     operator_type TEXT NOT NULL,
@@ -68,24 +79,27 @@ CREATE TABLE operator_rows (
     version TEXT,
     creation_timestamp TEXT,
     operator_framework TEXT NOT NULL,
-    replicas INTEGER,
-    ready_replicas INTEGER,
     managed_crds TEXT NOT NULL,
     evidence TEXT NOT NULL,
     labels TEXT NOT NULL,
     spec_id INTEGER NOT NULL REFERENCES specs (id)
 );
-CREATE INDEX idx_operator_rows_snapshot_id ON operator_rows (snapshot_id);
-CREATE INDEX idx_operator_rows_spec_id ON operator_rows (spec_id);
-
-CREATE TABLE csv_rows (
+CREATE TABLE snapshot_operators (
     id INTEGER PRIMARY KEY,
     snapshot_id INTEGER NOT NULL REFERENCES inventory_snapshots (id) ON DELETE CASCADE,
+    record_id INTEGER NOT NULL REFERENCES operator_records (id),
+    replicas INTEGER,
+    ready_replicas INTEGER
+);
+CREATE INDEX idx_snapshot_operators_snapshot_id ON snapshot_operators (snapshot_id);
+
+CREATE TABLE csv_records (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL UNIQUE,
     name TEXT NOT NULL,
     namespace TEXT,
     display_name TEXT,
     version TEXT,
-    phase TEXT,
     description TEXT,
     provider TEXT,
     owned_crds TEXT NOT NULL,
@@ -95,41 +109,32 @@ CREATE TABLE csv_rows (
     creation_timestamp TEXT,
     spec_id INTEGER NOT NULL REFERENCES specs (id)
 );
-CREATE INDEX idx_csv_rows_snapshot_id ON csv_rows (snapshot_id);
-CREATE INDEX idx_csv_rows_spec_id ON csv_rows (spec_id);
+CREATE TABLE snapshot_csvs (
+    id INTEGER PRIMARY KEY,
+    snapshot_id INTEGER NOT NULL REFERENCES inventory_snapshots (id) ON DELETE CASCADE,
+    record_id INTEGER NOT NULL REFERENCES csv_records (id),
+    phase TEXT
+);
+CREATE INDEX idx_snapshot_csvs_snapshot_id ON snapshot_csvs (snapshot_id);
 
 CREATE VIEW crds AS
-SELECT r.id, r.snapshot_id, r.name, r.group_name, r.version, r.kind, r.plural, r.singular,
-       r.scope, r.creation_timestamp, r.labels, r.annotations, r.instance_count, s.body AS spec,
-       r.versions, s.sha256 AS spec_sha256
-FROM crd_rows r JOIN specs s ON s.id = r.spec_id;
+SELECT l.id, l.snapshot_id, r.name, r.group_name, r.version, r.kind, r.plural, r.singular,
+       r.scope, r.creation_timestamp, r.labels, r.annotations, l.instance_count,
+       s.body AS spec, r.versions, s.sha256 AS spec_sha256
+FROM snapshot_crds l JOIN crd_records r ON r.id = l.record_id JOIN specs s ON s.id = r.spec_id;
 
 CREATE VIEW operators AS
-SELECT r.id, r.snapshot_id, r.name, r.namespace, r.operator_type, r.image, r.version,
-       r.creation_timestamp, r.operator_framework, r.replicas, r.ready_replicas,
+SELECT l.id, l.snapshot_id, r.name, r.namespace, r.operator_type, r.image, r.version,
+       r.creation_timestamp, r.operator_framework, l.replicas, l.ready_replicas,
        r.managed_crds, s.body AS spec, r.images, r.evidence, r.labels, s.sha256 AS spec_sha256
-FROM operator_rows r JOIN specs s ON s.id = r.spec_id;
+FROM snapshot_operators l JOIN operator_records r ON r.id = l.record_id
+JOIN specs s ON s.id = r.spec_id;
 
 CREATE VIEW csvs AS
-SELECT r.id, r.snapshot_id, r.name, r.namespace, r.display_name, r.version, r.phase,
+SELECT l.id, l.snapshot_id, r.name, r.namespace, r.display_name, r.version, l.phase,
        r.description, r.provider, r.owned_crds, r.required_crds, s.body AS spec,
        r.replaces, r.skips, r.creation_timestamp, s.sha256 AS spec_sha256
-FROM csv_rows r JOIN specs s ON s.id = r.spec_id;
-"""
-
-DELETE_ORPHAN_SPECS = """
-DELETE FROM specs WHERE id NOT IN (
-    SELECT spec_id FROM crd_rows UNION SELECT spec_id FROM operator_rows
-    UNION SELECT spec_id FROM csv_rows
-)
-"""
-
-# What the specs would take if every snapshot stored its own copy.
-REFERENCED_SPEC_BYTES = """
-SELECT COALESCE(SUM(length(CAST(s.body AS BLOB))), 0) FROM (
-    SELECT spec_id FROM crd_rows UNION ALL SELECT spec_id FROM operator_rows
-    UNION ALL SELECT spec_id FROM csv_rows
-) r JOIN specs s ON s.id = r.spec_id
+FROM snapshot_csvs l JOIN csv_records r ON r.id = l.record_id JOIN specs s ON s.id = r.spec_id;
 """
 
 
@@ -156,119 +161,43 @@ def migrate(db: Any, from_version: int) -> None:
 # -- rows <-> records ---------------------------------------------------------------------------
 
 
-def _dumps(value: Any) -> str:
+def dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-def snapshot_row(snapshot: model.Snapshot) -> model.JSON:
+@dataclasses.dataclass(frozen=True)
+class Section:
+    """How one kind of record is stored: which tables, and how fields map to columns.
+
+    ``record_columns`` are the fields stored once per distinct record; ``link_columns`` are
+    the fields that change without the record changing, stored per snapshot.
+    """
+
+    name: str  # the snapshot attribute and export key: crds, operators, csvs
+    records: str
+    links: str
+    record_columns: Callable[[Any], model.JSON]
+    link_columns: Callable[[Any], model.JSON]
+    from_row: Callable[[model.JSON], Any]
+
+
+def _crd_columns(c: model.CrdRecord) -> model.JSON:
     return {
-        "timestamp": snapshot.timestamp,
-        "cluster_context": snapshot.cluster_context,
-        "cluster_info": _dumps(snapshot.cluster_info.as_dict()),
-        "crd_count": len(snapshot.crds),
-        "operator_count": len(snapshot.operators),
-        "csv_count": len(snapshot.csvs),
-        "namespace_filter": snapshot.namespace_filter,
-        "notes": snapshot.notes,
-        "components": _dumps(list(snapshot.components)),
+        "name": c.name,
+        "group_name": c.group,
+        "version": c.storage_version,
+        "kind": c.kind,
+        "plural": c.plural,
+        "singular": c.singular,
+        "scope": c.scope,
+        "versions": dumps([dataclasses.asdict(v) for v in c.versions]),
+        "creation_timestamp": c.creation_timestamp,
+        "labels": dumps(c.labels),
+        "annotations": dumps(c.annotations),
     }
 
 
-def record_rows(
-    snapshot: model.Snapshot, snapshot_id: int, spec_ids: dict[int, int]
-) -> Iterator[tuple[str, list[model.JSON]]]:
-    """Rows for crd_rows, operator_rows and csv_rows; ``spec_ids`` maps id(spec) to specs.id."""
-    base = {"snapshot_id": snapshot_id}
-    yield (
-        "crd_rows",
-        [
-            {
-                **base,
-                "name": c.name,
-                "group_name": c.group,
-                "version": c.storage_version,
-                "kind": c.kind,
-                "plural": c.plural,
-                "singular": c.singular,
-                "scope": c.scope,
-                "versions": _dumps([v.__dict__ for v in c.versions]),
-                "creation_timestamp": c.creation_timestamp,
-                "labels": _dumps(c.labels),
-                "annotations": _dumps(c.annotations),
-                "instance_count": c.instance_count,
-                "spec_id": spec_ids[id(c.spec)],
-            }
-            for c in snapshot.crds
-        ],
-    )
-    yield (
-        "operator_rows",
-        [
-            {
-                **base,
-                "name": o.name,
-                "namespace": o.namespace,
-                "operator_type": o.operator_type,
-                "image": o.image,
-                "images": _dumps(list(o.images)),
-                "version": o.version,
-                "creation_timestamp": o.creation_timestamp,
-                "operator_framework": o.framework,
-                "replicas": o.replicas,
-                "ready_replicas": o.ready_replicas,
-                "managed_crds": _dumps(list(o.managed_crds)),
-                "evidence": _dumps(o.evidence),
-                "labels": _dumps(o.labels),
-                "spec_id": spec_ids[id(o.spec)],
-            }
-            for o in snapshot.operators
-        ],
-    )
-    yield (
-        "csv_rows",
-        [
-            {
-                **base,
-                "name": c.name,
-                "namespace": c.namespace,
-                "display_name": c.display_name,
-                "version": c.version,
-                "phase": c.phase,
-                "description": c.description,
-                "provider": c.provider,
-                "owned_crds": _dumps(list(c.owned_crds)),
-                "required_crds": _dumps(list(c.required_crds)),
-                "replaces": c.replaces,
-                "skips": _dumps(list(c.skips)),
-                "creation_timestamp": c.creation_timestamp,
-                "spec_id": spec_ids[id(c.spec)],
-            }
-            for c in snapshot.csvs
-        ],
-    )
-
-
-def summary_from_row(row: model.JSON) -> model.SnapshotSummary:
-    return model.SnapshotSummary(
-        id=row["id"],
-        timestamp=row["timestamp"],
-        cluster_context=row["cluster_context"],
-        cluster_info=model.ClusterInfo.from_dict(json.loads(row["cluster_info"] or "{}")),
-        components=tuple(json.loads(row["components"])),
-        crd_count=row["crd_count"],
-        operator_count=row["operator_count"],
-        csv_count=row["csv_count"],
-        namespace_filter=row["namespace_filter"],
-        notes=row["notes"],
-        created_at=row["created_at"],
-    )
-
-
-def _spec(row: model.JSON) -> model.JSON:
-    return json.loads(row["spec"]) if row.get("spec") else {}
-
-
-def crd_from_row(row: model.JSON) -> model.CrdRecord:
+def _crd_from_row(row: model.JSON) -> model.CrdRecord:
     return model.CrdRecord(
         name=row["name"],
         group=row["group_name"],
@@ -285,7 +214,23 @@ def crd_from_row(row: model.JSON) -> model.CrdRecord:
     )
 
 
-def operator_from_row(row: model.JSON) -> model.OperatorRecord:
+def _operator_columns(o: model.OperatorRecord) -> model.JSON:
+    return {
+        "name": o.name,
+        "namespace": o.namespace,
+        "operator_type": o.operator_type,
+        "image": o.image,
+        "images": dumps(list(o.images)),
+        "version": o.version,
+        "creation_timestamp": o.creation_timestamp,
+        "operator_framework": o.framework,
+        "managed_crds": dumps(list(o.managed_crds)),
+        "evidence": dumps(o.evidence),
+        "labels": dumps(o.labels),
+    }
+
+
+def _operator_from_row(row: model.JSON) -> model.OperatorRecord:
     return model.OperatorRecord(
         name=row["name"],
         namespace=row["namespace"],
@@ -303,7 +248,23 @@ def operator_from_row(row: model.JSON) -> model.OperatorRecord:
     )
 
 
-def csv_from_row(row: model.JSON) -> model.CsvRecord:
+def _csv_columns(c: model.CsvRecord) -> model.JSON:
+    return {
+        "name": c.name,
+        "namespace": c.namespace,
+        "display_name": c.display_name,
+        "version": c.version,
+        "description": c.description,
+        "provider": c.provider,
+        "owned_crds": dumps(list(c.owned_crds)),
+        "required_crds": dumps(list(c.required_crds)),
+        "replaces": c.replaces,
+        "skips": dumps(list(c.skips)),
+        "creation_timestamp": c.creation_timestamp,
+    }
+
+
+def _csv_from_row(row: model.JSON) -> model.CsvRecord:
     return model.CsvRecord(
         name=row["name"],
         namespace=row["namespace"],
@@ -318,4 +279,88 @@ def csv_from_row(row: model.JSON) -> model.CsvRecord:
         skips=tuple(json.loads(row["skips"])),
         creation_timestamp=row["creation_timestamp"],
         spec=_spec(row),
+    )
+
+
+def _spec(row: model.JSON) -> model.JSON:
+    return json.loads(row["spec"]) if row.get("spec") else {}
+
+
+SECTIONS = (
+    Section(
+        "crds",
+        "crd_records",
+        "snapshot_crds",
+        _crd_columns,
+        lambda c: {"instance_count": c.instance_count},
+        _crd_from_row,
+    ),
+    Section(
+        "operators",
+        "operator_records",
+        "snapshot_operators",
+        _operator_columns,
+        lambda o: {"replicas": o.replicas, "ready_replicas": o.ready_replicas},
+        _operator_from_row,
+    ),
+    Section(
+        "csvs",
+        "csv_records",
+        "snapshot_csvs",
+        _csv_columns,
+        lambda c: {"phase": c.phase},
+        _csv_from_row,
+    ),
+)
+
+# Garbage collection after deleting snapshots: records no snapshot links to, then specs no
+# record points at. Order matters.
+DELETE_ORPHANS = [
+    *(
+        f"DELETE FROM {s.records} WHERE id NOT IN (SELECT record_id FROM {s.links})"
+        for s in SECTIONS
+    ),
+    "DELETE FROM specs WHERE id NOT IN ("
+    + " UNION ".join(f"SELECT spec_id FROM {s.records}" for s in SECTIONS)
+    + ")",
+]
+
+# What the specs would take if every snapshot stored its own copy.
+REFERENCED_SPEC_BYTES = (
+    "SELECT COALESCE(SUM(length(CAST(s.body AS BLOB))), 0) FROM ("
+    + " UNION ALL ".join(
+        f"SELECT r.spec_id FROM {s.links} l JOIN {s.records} r ON r.id = l.record_id"
+        for s in SECTIONS
+    )
+    + ") refs JOIN specs s ON s.id = refs.spec_id"
+)
+
+
+def snapshot_row(snapshot: model.Snapshot) -> model.JSON:
+    return {
+        "timestamp": snapshot.timestamp,
+        "cluster_context": snapshot.cluster_context,
+        "cluster_info": dumps(snapshot.cluster_info.as_dict()),
+        "crd_count": len(snapshot.crds),
+        "operator_count": len(snapshot.operators),
+        "csv_count": len(snapshot.csvs),
+        "namespace_filter": snapshot.namespace_filter,
+        "notes": snapshot.notes,
+        "components": dumps(list(snapshot.components)),
+    }
+
+
+def summary_from_row(row: model.JSON) -> model.SnapshotSummary:
+    return model.SnapshotSummary(
+        id=row["id"],
+        timestamp=row["timestamp"],
+        cluster_context=row["cluster_context"],
+        cluster_info=model.ClusterInfo.from_dict(json.loads(row["cluster_info"] or "{}")),
+        components=tuple(json.loads(row["components"])),
+        crd_count=row["crd_count"],
+        operator_count=row["operator_count"],
+        csv_count=row["csv_count"],
+        namespace_filter=row["namespace_filter"],
+        notes=row["notes"],
+        created_at=row["created_at"],
     )

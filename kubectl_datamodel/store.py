@@ -1,11 +1,9 @@
-"""The snapshot database: schema, migrations, transactions and the content-addressed spec store.
+"""The snapshot database: opening, migrating, writing in one transaction, reading back.
 
-The only module that imports sqlite_utils. Users query this file with their own SQL, so the
-documented names are a contract: ``inventory_snapshots`` and the views ``crds``, ``operators``
-and ``csvs`` (each serving a ``spec`` column). Full specs live once per distinct content in
-``specs``, keyed by the sha256 of their canonical JSON, because a cluster re-snapshotted daily
-changes little: storing every spec per snapshot would grow the file by megabytes a day.
-docs/schema.md describes every table.
+The only module that imports sqlite_utils, which writes every snapshot. Reads go through the
+standard library's sqlite3 on the same connection: importing sqlite-utils costs ~60 ms (it
+pulls in dateutil, click and pluggy), and `database list` has no use for it. The schema and
+its row mapping live in ``schema.py``; docs/schema.md describes every table.
 """
 
 from __future__ import annotations
@@ -36,6 +34,15 @@ def resolve_path(*candidates: str | Path | None) -> Path:
     return Path(chosen).expanduser()
 
 
+def canonical_json(value: Any) -> str:
+    """One text per content: sorted keys, no spaces, so equal content hashes equally."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def _translated(method: Callable[..., T]) -> Callable[..., T]:
     """Turn sqlite3's exceptions into ours, naming the file, so no traceback reaches a user."""
 
@@ -53,14 +60,19 @@ class Store:
     """An open snapshot database."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path, busy_timeout: float) -> None:
-        import sqlite_utils
-
+        conn.row_factory = sqlite3.Row
+        self.conn = conn
         self.path = path
         self.busy_timeout = busy_timeout
-        self.db = sqlite_utils.Database(conn)
+
+    @functools.cached_property
+    def _writer(self) -> Any:
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     def close(self) -> None:
-        self.db.close()
+        self.conn.close()
 
     def __enter__(self) -> Store:
         return self
@@ -86,140 +98,156 @@ class Store:
     @_translated
     def write_snapshot(self, snapshot: model.Snapshot) -> int:
         """Store a snapshot in one transaction and return its id: all of it, or none of it."""
-        with self._write():
-            spec_ids = self._store_specs(
-                [
-                    *(r.spec for r in snapshot.crds),
-                    *(r.spec for r in snapshot.operators),
-                    *(r.spec for r in snapshot.csvs),
-                ]
+        with self.transaction():
+            inserted = self._writer.table("inventory_snapshots").insert(
+                schema.snapshot_row(snapshot)
             )
-            inserted = self.db.table("inventory_snapshots").insert(schema.snapshot_row(snapshot))
-            snapshot_id = int(inserted.last_pk)  # type: ignore[arg-type]
-            for table, rows in schema.record_rows(snapshot, snapshot_id, spec_ids):
-                self.db.table(table).insert_all(rows, batch_size=500)
+            snapshot_id = int(inserted.last_pk)
+            for section in schema.SECTIONS:
+                records = getattr(snapshot, section.name)
+                record_ids = self._store_records(section, records)
+                links = [
+                    {"snapshot_id": snapshot_id, "record_id": rid, **section.link_columns(r)}
+                    for r, rid in zip(records, record_ids, strict=True)
+                ]
+                self._writer.table(section.links).insert_all(links, batch_size=500)
         return snapshot_id
 
-    def _store_specs(self, specs: Sequence[model.JSON]) -> dict[int, int]:
-        """Store each distinct spec once; map ``id(spec)`` to its row id in ``specs``."""
-        bodies: dict[str, str] = {}
-        digest_of: dict[int, str] = {}
-        for spec in specs:
-            body = canonical_json(spec)
-            digest = hashlib.sha256(body.encode()).hexdigest()
-            bodies[digest] = body
-            digest_of[id(spec)] = digest
-        known = self._spec_ids(bodies)
-        missing = [{"sha256": d, "body": b} for d, b in bodies.items() if d not in known]
-        if missing:
-            self.db.table("specs").insert_all(missing, batch_size=100)
-            known.update(self._spec_ids(d["sha256"] for d in missing))
-        return {key: known[digest] for key, digest in digest_of.items()}
+    def _store_records(self, section: schema.Section, records: Sequence[Any]) -> list[int]:
+        """Store each distinct record (and its spec) once; return the row id of each."""
+        spec_texts = [canonical_json(r.spec) for r in records]
+        spec_ids = self._store_content("specs", {_digest(t): {"body": t} for t in spec_texts})
+        rows = []
+        for record, text in zip(records, spec_texts, strict=True):
+            columns = section.record_columns(record)
+            digest = _digest(canonical_json({**columns, "spec": _digest(text)}))
+            rows.append((digest, {**columns, "spec_id": spec_ids[_digest(text)]}))
+        record_ids = self._store_content(section.records, dict(rows))
+        return [record_ids[digest] for digest, _row in rows]
 
-    def _spec_ids(self, digests: Iterable[str]) -> dict[str, int]:
+    def _store_content(self, table: str, rows: dict[str, model.JSON]) -> dict[str, int]:
+        """Insert the rows whose sha256 the table lacks; map every sha256 to its row id."""
+        known = self._ids_by_digest(table, rows)
+        missing = [{"sha256": d, **row} for d, row in rows.items() if d not in known]
+        if missing:
+            self._writer.table(table).insert_all(missing, batch_size=100)
+            known.update(self._ids_by_digest(table, (m["sha256"] for m in missing)))
+        return known
+
+    def _ids_by_digest(self, table: str, digests: Iterable[str]) -> dict[str, int]:
         found: dict[str, int] = {}
         wanted = list(digests)
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            sql = f"SELECT sha256, id FROM specs WHERE sha256 IN ({marks})"
-            found.update((row["sha256"], row["id"]) for row in self.db.query(sql, chunk))
+            sql = f"SELECT sha256, id FROM {table} WHERE sha256 IN ({marks})"
+            found.update((row["sha256"], row["id"]) for row in self.conn.execute(sql, chunk))
         return found
 
     @_translated
     def delete_snapshots(self, ids: Sequence[int]) -> list[model.SnapshotSummary]:
         """Delete snapshots by id, all or none: an unknown id deletes nothing."""
-        with self._write():
+        with self.transaction():
             doomed = [self.summary(i) for i in ids]
-            for summary in doomed:
-                self.db.execute("DELETE FROM inventory_snapshots WHERE id = ?", [summary.id])
-            self.db.execute(schema.DELETE_ORPHAN_SPECS)
-        self.db.execute("PRAGMA incremental_vacuum")
+            self.conn.executemany(
+                "DELETE FROM inventory_snapshots WHERE id = ?", [(s.id,) for s in doomed]
+            )
+            for statement in schema.DELETE_ORPHANS:
+                self.conn.execute(statement)
+        self.conn.execute("PRAGMA incremental_vacuum")
         return doomed
 
     @contextlib.contextmanager
-    def _write(self) -> Iterator[None]:
+    def transaction(self) -> Iterator[None]:
         """A write transaction that takes the write lock up front, so it waits for another
         writer (up to the busy timeout) instead of failing half-way through."""
-        self.db.execute("BEGIN IMMEDIATE")
+        self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield
         except BaseException:
-            self.db.rollback()
+            self.conn.rollback()
             raise
-        self.db.execute("COMMIT")
+        self.conn.execute("COMMIT")
 
     # -- reading ----------------------------------------------------------------------------
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[model.JSON]:
+        return [dict(row) for row in self.conn.execute(sql, params)]
 
     @_translated
     def list_snapshots(
         self, cluster_context: str | None = None, limit: int | None = None
     ) -> list[model.SnapshotSummary]:
         """Snapshots, newest first."""
-        where, params = (
-            ("cluster_context = ?", [cluster_context]) if cluster_context else (None, [])
-        )
-        rows = self.db.table("inventory_snapshots").rows_where(
-            where, params, order_by="timestamp DESC, id DESC", limit=limit
-        )
-        return [schema.summary_from_row(r) for r in rows]
-
-    @_translated
-    def get_snapshot(self, snapshot_id: int, include_specs: bool = False) -> model.StoredSnapshot:
-        summary = self.summary(snapshot_id)
-        return model.StoredSnapshot(
-            summary=summary,
-            crds=tuple(
-                schema.crd_from_row(r)
-                for r in self._records("crd_rows", snapshot_id, include_specs)
-            ),
-            operators=tuple(
-                schema.operator_from_row(r)
-                for r in self._records("operator_rows", snapshot_id, include_specs)
-            ),
-            csvs=tuple(
-                schema.csv_from_row(r)
-                for r in self._records("csv_rows", snapshot_id, include_specs)
-            ),
-        )
+        params: list[Any] = []
+        where = ""
+        if cluster_context:
+            where, params = "WHERE cluster_context = ?", [cluster_context]
+        sql = f"SELECT * FROM inventory_snapshots {where} ORDER BY timestamp DESC, id DESC"
+        if limit is not None:
+            sql, params = f"{sql} LIMIT ?", [*params, limit]
+        return [schema.summary_from_row(r) for r in self._rows(sql, params)]
 
     @_translated
     def summary(self, snapshot_id: int) -> model.SnapshotSummary:
-        rows = list(self.db.table("inventory_snapshots").rows_where("id = ?", [snapshot_id]))
+        rows = self._rows("SELECT * FROM inventory_snapshots WHERE id = ?", [snapshot_id])
         if not rows:
             raise errors.SnapshotNotFoundError(f"snapshot {snapshot_id} not found in {self.path}")
         return schema.summary_from_row(rows[0])
 
-    def _records(self, table: str, snapshot_id: int, include_specs: bool) -> Iterator[model.JSON]:
-        spec = "s.body AS spec" if include_specs else "NULL AS spec"
-        join = "JOIN specs s ON s.id = r.spec_id" if include_specs else ""
-        sql = f"SELECT r.*, {spec} FROM {table} r {join} WHERE r.snapshot_id = ? ORDER BY r.id"
-        return self.db.query(sql, [snapshot_id])
+    @_translated
+    def get_snapshot(self, snapshot_id: int, include_specs: bool = False) -> model.StoredSnapshot:
+        summary = self.summary(snapshot_id)
+        sections = {
+            section.name: tuple(
+                section.from_row(row) for row in self._linked(section, snapshot_id, include_specs)
+            )
+            for section in schema.SECTIONS
+        }
+        return model.StoredSnapshot(summary=summary, **sections)
+
+    def _linked(
+        self, section: schema.Section, snapshot_id: int, include_specs: bool
+    ) -> list[model.JSON]:
+        spec, join = (
+            ("s.body", "JOIN specs s ON s.id = r.spec_id") if include_specs else ("NULL", "")
+        )
+        return self._rows(
+            f"SELECT r.*, l.*, {spec} AS spec FROM {section.links} l "
+            f"JOIN {section.records} r ON r.id = l.record_id {join} "
+            "WHERE l.snapshot_id = ? ORDER BY l.id",
+            [snapshot_id],
+        )
 
     @_translated
     def stats(self) -> model.JSON:
-        """Figures about the database for `database stats`; see docs/schema.md."""
-        one = functools.partial(_scalar, self.db)
+        """Figures about the database for `database stats`; see docs/json-output.md."""
+        one = self._scalar
         per_context = {
             row["cluster_context"]: row["n"]
-            for row in self.db.query(
+            for row in self._rows(
                 "SELECT cluster_context, COUNT(*) AS n FROM inventory_snapshots "
                 "GROUP BY cluster_context ORDER BY cluster_context"
             )
         }
+        row_counts = {"inventory_snapshots": one("SELECT COUNT(*) FROM inventory_snapshots")}
+        for section in schema.SECTIONS:
+            row_counts[section.name] = one(f"SELECT COUNT(*) FROM {section.links}")
+        for section in schema.SECTIONS:
+            row_counts[section.records] = one(f"SELECT COUNT(*) FROM {section.records}")
+        row_counts["specs"] = one("SELECT COUNT(*) FROM specs")
         stored = one("SELECT COALESCE(SUM(length(CAST(body AS BLOB))), 0) FROM specs")
         referenced = one(schema.REFERENCED_SPEC_BYTES)
         return {
             "path": str(self.path),
-            "size_bytes": _file_size(self.path),
+            "size_bytes": sum(
+                p.stat().st_size for p in (self.path, Path(f"{self.path}-wal")) if p.exists()
+            ),
             "schema_version": schema.VERSION,
-            "snapshot_count": one("SELECT COUNT(*) FROM inventory_snapshots"),
+            "snapshot_count": row_counts["inventory_snapshots"],
             "first_timestamp": one("SELECT MIN(timestamp) FROM inventory_snapshots"),
             "last_timestamp": one("SELECT MAX(timestamp) FROM inventory_snapshots"),
-            "row_counts": {
-                name: one(f"SELECT COUNT(*) FROM {name}")
-                for name in ("inventory_snapshots", "crds", "operators", "csvs", "specs")
-            },
+            "row_counts": row_counts,
             "unique_clusters": len(per_context),
             "snapshots_per_cluster": per_context,
             "spec_bytes_referenced": referenced,
@@ -227,18 +255,8 @@ class Store:
             "dedup_saved_bytes": referenced - stored,
         }
 
-
-def _scalar(db: Any, sql: str) -> Any:
-    return next(iter(db.execute(sql).fetchone()))
-
-
-def _file_size(path: Path) -> int:
-    return sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
-
-
-def canonical_json(value: Any) -> str:
-    """One text per content: sorted keys, no spaces, so equal specs hash equally."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    def _scalar(self, sql: str) -> Any:
+        return self.conn.execute(sql).fetchone()[0]
 
 
 # -- opening ------------------------------------------------------------------------------------
@@ -261,7 +279,8 @@ def open_store(path: Path, *, create: bool = False, busy_timeout: float | None =
     if busy_timeout is None:
         busy_timeout = BUSY_TIMEOUT_SECONDS
     try:
-        conn = sqlite3.connect(str(path), timeout=busy_timeout)
+        # isolation_level=None: transactions are ours (BEGIN IMMEDIATE), never implicit
+        conn = sqlite3.connect(str(path), timeout=busy_timeout, isolation_level=None)
     except sqlite3.Error as exc:
         raise errors.DatabaseError(f"cannot open database {path}: {exc}") from exc
     store = Store(conn, path, busy_timeout)
@@ -285,17 +304,16 @@ def _create_file(path: Path) -> None:
 
 @_translated
 def _prepare(store: Store) -> None:
-    db = store.db
-    version = _scalar(db, "PRAGMA user_version")
+    version = store._scalar("PRAGMA user_version")
     if version > schema.VERSION:
         raise errors.SchemaTooNewError(
             f"database {store.path} has schema version {version}, newer than this "
             f"kubectl-datamodel understands ({schema.VERSION}); upgrade kubectl-datamodel"
         )
     if version < schema.VERSION:
-        if version == 0 and _scalar(db, "SELECT COUNT(*) FROM sqlite_master") == 0:
-            db.execute("PRAGMA auto_vacuum = INCREMENTAL")  # only possible before any table
-            db.execute("PRAGMA journal_mode = WAL")
-        with store._write():
-            schema.migrate(db, version)
-    db.execute("PRAGMA foreign_keys = ON")
+        if version == 0 and store._scalar("SELECT COUNT(*) FROM sqlite_master") == 0:
+            store.conn.execute("PRAGMA auto_vacuum = INCREMENTAL")  # only before any table
+            store.conn.execute("PRAGMA journal_mode = WAL")
+        with store.transaction():
+            schema.migrate(store.conn, version)
+    store.conn.execute("PRAGMA foreign_keys = ON")

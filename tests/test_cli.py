@@ -12,10 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import CERT_MANAGER_BUNDLE, CERT_MANAGER_MANIFESTS, CLUSTER_V1, CLUSTER_V2, ROOT
 from ruamel.yaml import YAML
 
 from kubectl_datamodel import capture
-from tests.conftest import CERT_MANAGER_BUNDLE, CERT_MANAGER_MANIFESTS, CLUSTER_V1, CLUSTER_V2, ROOT
 
 
 def digest(path: Path) -> str:
@@ -435,7 +435,7 @@ def test_delete_cascades_and_drops_orphan_specs(run, stored_v1_v2):
     assert stats["row_counts"]["specs"] < stats_before["row_counts"]["specs"]
     assert stats["dedup_saved_bytes"] == 0  # one snapshot left: every spec referenced once
     with sqlite3.connect(stored_v1_v2) as conn:
-        orphans = conn.execute("SELECT COUNT(*) FROM crd_rows WHERE snapshot_id = 1").fetchone()
+        orphans = conn.execute("SELECT COUNT(*) FROM crds WHERE snapshot_id = 1").fetchone()
     conn.close()
     assert orphans == (0,)
 

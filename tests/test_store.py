@@ -114,10 +114,10 @@ def test_pragmas_and_indexes(stored_v1_v2):
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         assert conn.execute("PRAGMA user_version").fetchone() == (schema.VERSION,)
         indexes = {row[1] for row in conn.execute("SELECT * FROM sqlite_master WHERE type='index'")}
-        cascades = conn.execute("PRAGMA foreign_key_list(crd_rows)").fetchall()
+        cascades = conn.execute("PRAGMA foreign_key_list(snapshot_crds)").fetchall()
     conn.close()
     assert "idx_snapshots_context_timestamp" in indexes
-    assert "idx_crd_rows_snapshot_id" in indexes
+    assert "idx_snapshot_crds_snapshot_id" in indexes
     assert ("inventory_snapshots", "CASCADE") in {(row[2], row[6]) for row in cascades}
 
 
@@ -127,6 +127,8 @@ def test_unchanged_resnapshot_stores_no_new_spec(stored_v1_v2, captured_v1):
         db.write_snapshot(captured_v1)
     after = counts(stored_v1_v2)
     assert after["specs"] == before["specs"]
+    assert after["crd_records"] == before["crd_records"]
+    assert after["operator_records"] == before["operator_records"]
     assert after["crds"] == before["crds"] + len(captured_v1.crds)
 
 
@@ -140,28 +142,30 @@ def test_records_round_trip_through_the_store(db_path, captured_v1):
     assert stored.summary.crd_count == len(captured_v1.crds)
 
 
+def _failing_last_section(monkeypatch, error: BaseException) -> None:
+    """Make the write fail after CRDs and operators are in, while CSV links are built."""
+
+    def fail(_record):
+        raise error
+
+    *first, last = schema.SECTIONS
+    monkeypatch.setattr(schema, "SECTIONS", (*first, dataclasses.replace(last, link_columns=fail)))
+
+
 def test_a_failed_write_leaves_nothing(stored_v1_v2, captured_v1, monkeypatch):
     before = counts(stored_v1_v2)
-    real_rows = schema.record_rows
-
-    def failing_rows(*args):
-        yield from list(real_rows(*args))[:2]  # crds and operators written, then a failure
-        raise sqlite3.IntegrityError("simulated failure half-way through")
-
-    monkeypatch.setattr(schema, "record_rows", failing_rows)
-    with store.open_store(stored_v1_v2) as db, pytest.raises(errors.DatabaseError):
+    _failing_last_section(monkeypatch, sqlite3.IntegrityError("simulated failure half-way"))
+    with (
+        store.open_store(stored_v1_v2) as db,
+        pytest.raises(errors.DatabaseError, match="half-way"),
+    ):
         db.write_snapshot(captured_v1)
     assert counts(stored_v1_v2) == before
 
 
 def test_ctrl_c_during_the_write_rolls_back(stored_v1_v2, captured_v1, monkeypatch):
     before = counts(stored_v1_v2)
-
-    def interrupted(*_args):
-        yield "crd_rows", []
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(schema, "record_rows", interrupted)
+    _failing_last_section(monkeypatch, KeyboardInterrupt())
     with store.open_store(stored_v1_v2) as db, pytest.raises(KeyboardInterrupt):
         db.write_snapshot(captured_v1)
     assert counts(stored_v1_v2) == before
@@ -199,13 +203,17 @@ def test_delete_removes_rows_and_unreferenced_specs(stored_v1_v2):
     with store.open_store(stored_v1_v2) as db:
         db.delete_snapshots([1, 2])
         figures = db.stats()
-    assert figures["row_counts"] == {
-        "inventory_snapshots": 0,
-        "crds": 0,
-        "operators": 0,
-        "csvs": 0,
-        "specs": 0,
+    assert set(figures["row_counts"]) == {
+        "inventory_snapshots",
+        "crds",
+        "operators",
+        "csvs",
+        "crd_records",
+        "operator_records",
+        "csv_records",
+        "specs",
     }
+    assert set(figures["row_counts"].values()) == {0}
 
 
 def test_resolve_path_precedence(monkeypatch, tmp_path):
