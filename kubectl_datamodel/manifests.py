@@ -140,24 +140,49 @@ _loader: Any = None
 
 
 def _yaml() -> Any:
+    """The YAML loader, built once per process: building it costs more than reading a file."""
+    global _loader  # noqa: PLW0603
+    if _loader is None:
+        _loader = _kubernetes_yaml_loader()
+    return _loader
+
+
+def _kubernetes_yaml_loader() -> Any:
     """A safe loader (C-accelerated when available) that reads YAML as Kubernetes does.
 
-    Kubernetes converts YAML to JSON before decoding, so every scalar is a JSON scalar: a bare
-    timestamp stays a string, and a bare ``=`` is the string "=". ruamel would make the first a
-    datetime (which JSON cannot hold) and resolve the second to YAML 1.1's ``value`` tag, then
-    fail for want of a constructor (prometheus-operator's AlertmanagerConfig CRD has
-    ``enum: [..., =, =~, ...]``). Construct both tags as plain strings.
+    Kubernetes turns YAML into JSON with Go's YAML v2, which follows YAML 1.1: ``0644`` is
+    octal (420, as in ``defaultMode``), ``yes``/``on`` are true. But Go's reader has no base-60
+    numbers (``12:30`` stays a string), keeps timestamps as strings (JSON has no dates), turns
+    non-string keys into strings (``on:`` becomes ``"true"``), and reads a bare ``=`` as the
+    string "=" where a YAML 1.1 loader expects a ``value`` tag and fails (prometheus-operator's
+    AlertmanagerConfig CRD has ``enum: [..., =, =~, ...]``).
     """
-    global _loader  # noqa: PLW0603 - one loader per process; building it costs more than a file
-    if _loader is None:
-        from ruamel.yaml import YAML
-        from ruamel.yaml.constructor import SafeConstructor
+    from ruamel.yaml import YAML
+    from ruamel.yaml.constructor import SafeConstructor
 
-        loader = YAML(typ="safe", pure=False)
-        for tag in ("tag:yaml.org,2002:value", "tag:yaml.org,2002:timestamp"):
-            loader.constructor.add_constructor(tag, SafeConstructor.construct_yaml_str)
-        _loader = loader
-    return _loader
+    class KubernetesConstructor(SafeConstructor):
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            mapping = super().construct_mapping(node, deep=deep)
+            if all(isinstance(key, str) for key in mapping):
+                return mapping
+            return {k if isinstance(k, str) else json.dumps(k): v for k, v in mapping.items()}
+
+        def construct_number(self, node: Any) -> Any:
+            if ":" in str(node.value):
+                return self.construct_scalar(node)
+            if node.tag.endswith(":float"):
+                return self.construct_yaml_float(node)
+            return self.construct_yaml_int(node)
+
+    strings = ("tag:yaml.org,2002:value", "tag:yaml.org,2002:timestamp")
+    for tag in strings:
+        KubernetesConstructor.add_constructor(tag, SafeConstructor.construct_yaml_str)
+    for tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
+        KubernetesConstructor.add_constructor(tag, KubernetesConstructor.construct_number)
+    loader = YAML(typ="safe", pure=False)
+    loader.version = (1, 1)
+    loader.Constructor = KubernetesConstructor
+    return loader
 
 
 def _objects_in(document: Any) -> Iterator[dict[str, Any]]:

@@ -41,7 +41,10 @@ def parse_cutoff(text: str, now: datetime.datetime) -> datetime.datetime:
     match = _AGE.match(text)
     if match and match.group(2).lower() in _UNITS:
         seconds = int(match.group(1)) * _UNITS[match.group(2).lower()]
-        return now - datetime.timedelta(seconds=seconds)
+        try:
+            return now - datetime.timedelta(seconds=seconds)
+        except OverflowError:
+            raise errors.UsageError(f"--older-than {text!r}: reaches before the year 1") from None
     try:
         moment = datetime.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
