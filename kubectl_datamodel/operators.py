@@ -97,7 +97,7 @@ def build(
         record = _operator(workload, indexed, by_group, csvs)
         if record is not None:
             operators.append(record)
-    return sorted(operators, key=lambda o: (o.namespace or "", o.operator_type, o.name))
+    return sorted(operators, key=lambda o: (o.namespace or "", o.name, o.operator_type))
 
 
 def _operator(

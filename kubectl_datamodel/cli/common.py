@@ -124,13 +124,14 @@ def info(message: str) -> None:
     typer.echo(message, err=True)
 
 
-def confirm(question: str, yes: bool) -> None:
-    """Ask before destroying data; refuse outright when nobody can answer."""
+def confirm(action: str, yes: bool) -> None:
+    """Ask before destroying data (``action`` reads "delete snapshot(s) 1, 2"); refuse outright
+    when nobody can answer."""
     if yes:
         return
     if not sys.stdin.isatty():
-        raise errors.UsageError(f"{question.rstrip('?')}: stdin is not a terminal; pass --yes")
-    if not typer.confirm(question, default=False, err=True):
+        raise errors.UsageError(f"refusing to {action} without --yes: stdin is not a terminal")
+    if not typer.confirm(f"{action[0].upper()}{action[1:]}?", default=False, err=True):
         raise errors.DatamodelError("not confirmed; nothing was deleted")
 
 

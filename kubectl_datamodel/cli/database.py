@@ -176,7 +176,7 @@ def delete(
         for snapshot_id in snapshot_ids:
             db.summary(snapshot_id)  # fail on an unknown id before asking
         shown = ", ".join(str(i) for i in snapshot_ids)
-        common.confirm(f"Delete snapshot(s) {shown}?", yes)
+        common.confirm(f"delete snapshot(s) {shown}", yes)
         deleted = db.delete_snapshots(snapshot_ids)
     common.info(f"deleted {len(deleted)} snapshot(s): {shown}")
 
@@ -219,7 +219,7 @@ def cleanup(
         if dry_run:
             common.info(f"would delete {len(ids)} snapshot(s): {listing}")
             return
-        common.confirm(f"Delete {len(ids)} snapshot(s): {listing}?", yes)
+        common.confirm(f"delete {len(ids)} snapshot(s): {listing}", yes)
         db.delete_snapshots(ids)
     common.info(f"deleted {len(ids)} snapshot(s): {listing}")
 
