@@ -261,7 +261,8 @@ def _write_rich(table: Table, stream: TextIO, *, color: bool) -> None:
     from rich.table import Table as RichTable
 
     console = Console(file=stream, no_color=not color, highlight=False, soft_wrap=False)
-    rich_table = RichTable(title=table.title, header_style="bold" if color else None)
+    style = "bold" if color else ""  # NO_COLOR: no escape sequences at all
+    rich_table = RichTable(title=table.title, header_style=style, title_style=style)
     for column in table.columns:
         rich_table.add_column(column, overflow="fold")
     for row in table.rows:

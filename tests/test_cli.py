@@ -575,6 +575,13 @@ def test_default_path_is_under_home(run, tmp_path):
     assert (tmp_path / "home" / ".k8s-inventory" / "inventory.db").exists()
 
 
+def test_debug_adds_the_traceback(run, db_path):
+    result = run("--debug", "database", "list", "--db-path", db_path)
+    assert result.exit_code == 1
+    assert "Traceback" in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("error: no database at")
+
+
 def test_version(run):
     result = run("--version")
     assert result.exit_code == 0
