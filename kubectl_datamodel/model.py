@@ -69,23 +69,6 @@ class CrdRecord:
         }
         return _with_spec(data, self.spec, include_spec)
 
-    @classmethod
-    def from_dict(cls, data: JSON) -> CrdRecord:
-        return cls(
-            name=data["name"],
-            group=data["group"],
-            kind=data["kind"],
-            plural=data["plural"],
-            singular=data["singular"],
-            scope=data["scope"],
-            versions=tuple(CrdVersion(**v) for v in data["versions"]),
-            labels=data.get("labels") or {},
-            annotations=data.get("annotations") or {},
-            creation_timestamp=data.get("creation_timestamp"),
-            instance_count=data.get("instance_count"),
-            spec=data.get("spec") or {},
-        )
-
 
 @dataclasses.dataclass(frozen=True)
 class OperatorRecord:
@@ -125,24 +108,6 @@ class OperatorRecord:
         }
         return _with_spec(data, self.spec, include_spec)
 
-    @classmethod
-    def from_dict(cls, data: JSON) -> OperatorRecord:
-        return cls(
-            name=data["name"],
-            namespace=data.get("namespace"),
-            operator_type=data["type"],
-            images=tuple(data.get("images") or ()),
-            version=data.get("version"),
-            framework=data["framework"],
-            replicas=data.get("replicas"),
-            ready_replicas=data.get("ready_replicas"),
-            managed_crds=tuple(data.get("managed_crds") or ()),
-            evidence=data.get("evidence") or {},
-            creation_timestamp=data.get("creation_timestamp"),
-            labels=data.get("labels") or {},
-            spec=data.get("spec") or {},
-        )
-
 
 @dataclasses.dataclass(frozen=True)
 class CsvRecord:
@@ -176,24 +141,6 @@ class CsvRecord:
             "creation_timestamp": self.creation_timestamp,
         }
         return _with_spec(data, self.spec, include_spec)
-
-    @classmethod
-    def from_dict(cls, data: JSON) -> CsvRecord:
-        return cls(
-            name=data["name"],
-            namespace=data.get("namespace"),
-            display_name=data.get("display_name"),
-            version=data.get("version"),
-            phase=data.get("phase"),
-            description=data.get("description"),
-            provider=data.get("provider"),
-            owned_crds=tuple(data.get("owned_crds") or ()),
-            required_crds=tuple(data.get("required_crds") or ()),
-            replaces=data.get("replaces"),
-            skips=tuple(data.get("skips") or ()),
-            creation_timestamp=data.get("creation_timestamp"),
-            spec=data.get("spec") or {},
-        )
 
 
 def _with_spec(data: JSON, spec: JSON, include_spec: bool) -> JSON:

@@ -48,13 +48,15 @@ def _show_version(value: bool) -> None:
 def root(
     ctx: typer.Context,
     db_path: common.DbPathOption = None,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    debug: Annotated[  # noqa: ARG001 - read by run() before Typer parses anything
+        bool, typer.Option("--debug", help="Show tracebacks on errors.")
+    ] = False,
     version: Annotated[  # noqa: ARG001 - handled by its eager callback
         bool,
         typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version."),
     ] = False,
 ) -> None:
-    ctx.obj = common.GlobalOptions(db_path=db_path, debug=debug)
+    ctx.obj = common.GlobalOptions(db_path=db_path)
 
 
 def main(argv: list[str] | None = None) -> None:

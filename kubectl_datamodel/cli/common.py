@@ -23,7 +23,6 @@ class GlobalOptions:
     """Options given before the command (`kubectl datamodel --db-path X database list`)."""
 
     db_path: Path | None = None
-    debug: bool = False
 
 
 DbPathOption = Annotated[
