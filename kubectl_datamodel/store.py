@@ -116,12 +116,15 @@ class Store:
     def _store_records(self, section: schema.Section, records: Sequence[Any]) -> list[int]:
         """Store each distinct record (and its spec) once; return the row id of each."""
         spec_texts = [canonical_json(r.spec) for r in records]
-        spec_ids = self._store_content("specs", {_digest(t): {"body": t} for t in spec_texts})
+        spec_digests = [_digest(t) for t in spec_texts]
+        spec_ids = self._store_content(
+            "specs", {d: {"body": t} for d, t in zip(spec_digests, spec_texts, strict=True)}
+        )
         rows = []
-        for record, text in zip(records, spec_texts, strict=True):
+        for record, spec_digest in zip(records, spec_digests, strict=True):
             columns = section.record_columns(record)
-            digest = _digest(canonical_json({**columns, "spec": _digest(text)}))
-            rows.append((digest, {**columns, "spec_id": spec_ids[_digest(text)]}))
+            digest = _digest(canonical_json({**columns, "spec": spec_digest}))
+            rows.append((digest, {**columns, "spec_id": spec_ids[spec_digest]}))
         record_ids = self._store_content(section.records, dict(rows))
         return [record_ids[digest] for digest, _row in rows]
 
