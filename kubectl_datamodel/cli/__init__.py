@@ -79,7 +79,8 @@ def run(argv: list[str] | None = None) -> int:
             return int(exc.exit_code)  # type: ignore[attr-defined]
         if debug:
             raise
-        return _fail(f"unexpected {type(exc).__name__}: {exc} (rerun with --debug)", 1, debug)
+        message = f"unexpected {type(exc).__name__}: {exc} (rerun with --debug)"
+        return _fail(message, ExitStatus.ERROR, debug)
     if result == ExitStatus.INTERRUPTED:  # Typer turns Ctrl-C inside a command into Exit(130)
         return _interrupted()
     return int(result or 0)
