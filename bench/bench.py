@@ -24,6 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from kubectl_datamodel import capture, model, store
+from kubectl_datamodel.options import CaptureOptions
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "cluster-v2"
 SCRIPT = Path(sys.executable).with_name("kubectl-datamodel")  # the installed console script
@@ -36,16 +39,13 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
-        growth(work)
-        list_latency(work, args.runs)
+        snapshot = capture.capture_manifests(CaptureOptions(from_dirs=(EXAMPLE,))).snapshot
+        growth(work, snapshot)
+        list_latency(work, snapshot, args.runs)
         snapshot_time(work, max(3, args.runs // 3))
 
 
-def growth(work: Path) -> None:
-    from kubectl_datamodel import capture, store
-    from kubectl_datamodel.options import CaptureOptions
-
-    snapshot = capture.capture_manifests(CaptureOptions(from_dirs=(EXAMPLE,))).snapshot
+def growth(work: Path, snapshot: model.Snapshot) -> None:
     ours, naive = work / "growth.db", work / "naive.db"
     with store.open_store(ours, create=True) as db:
         db.write_snapshot(snapshot)
@@ -96,12 +96,8 @@ def _naive_write(path: Path, snapshot) -> None:
     conn.close()
 
 
-def list_latency(work: Path, runs: int) -> None:
-    from kubectl_datamodel import capture, store
-    from kubectl_datamodel.options import CaptureOptions
-
+def list_latency(work: Path, snapshot: model.Snapshot, runs: int) -> None:
     path = work / "fifty.db"
-    snapshot = capture.capture_manifests(CaptureOptions(from_dirs=(EXAMPLE,))).snapshot
     with store.open_store(path, create=True) as db:
         for _ in range(50):
             db.write_snapshot(snapshot)

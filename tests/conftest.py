@@ -57,13 +57,15 @@ def run(capsys: pytest.CaptureFixture[str]):
 
 
 @pytest.fixture(scope="session")
-def _v1_v2_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def _v1_v2_template(tmp_path_factory: pytest.TempPathFactory, captured_v1: model.Snapshot) -> Path:
     """Built once per session: parsing the examples is the slow part of most tests."""
     path = tmp_path_factory.mktemp("template") / "inventory.db"
-    for folder, notes in ((CLUSTER_V1, "baseline"), (CLUSTER_V2, "after upgrade")):
-        options = CaptureOptions(from_dirs=(folder,), context="demo", notes=notes)
-        with store.open_store(path, create=True) as db:
-            db.write_snapshot(capture.capture_manifests(options).snapshot)
+    v2_options = CaptureOptions(from_dirs=(CLUSTER_V2,), context="demo", notes="after upgrade")
+    with store.open_store(path, create=True) as db:
+        db.write_snapshot(
+            dataclasses.replace(captured_v1, cluster_context="demo", notes="baseline")
+        )
+        db.write_snapshot(capture.capture_manifests(v2_options).snapshot)
     return path
 
 
