@@ -11,10 +11,13 @@ import dataclasses
 import datetime
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kubectl_datamodel import errors, manifests, model, operators, records
+from kubectl_datamodel import manifests, model, operators, records
 from kubectl_datamodel.options import CaptureOptions
+
+if TYPE_CHECKING:
+    from kubectl_datamodel import live
 
 JSON = dict[str, Any]
 
@@ -24,13 +27,17 @@ class Inventory:
     """Raw objects of the kinds a snapshot is built from.
 
     ``instance_counts`` maps a CRD name to how many custom resources it has; a CRD missing from
-    it has an unknown count (None), which is not the same as zero.
+    it has an unknown count (None), which is not the same as zero. ``status_managers`` maps a CRD
+    name to the field manager seen writing its resources' status; ``services`` holds the Services
+    that CRD conversion webhooks point at. Both are operator evidence.
     """
 
     crds: list[JSON] = dataclasses.field(default_factory=list)
     workloads: list[JSON] = dataclasses.field(default_factory=list)
     csvs: list[JSON] = dataclasses.field(default_factory=list)
+    services: list[JSON] = dataclasses.field(default_factory=list)
     instance_counts: dict[str, int] = dataclasses.field(default_factory=dict)
+    status_managers: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass
@@ -39,13 +46,13 @@ class CaptureResult:
     warnings: list[str]
 
 
-def capture(options: CaptureOptions) -> CaptureResult:
-    if not options.offline:
-        raise errors.UsageError(
-            "no input: pass --from-dir DIR or --from-file FILE "
-            "(capture from a live cluster is not part of this release yet)"
-        )
-    return capture_manifests(options)
+def capture(options: CaptureOptions, progress: live.Progress | None = None) -> CaptureResult:
+    """Capture from manifest files when given any, else from the kubeconfig's cluster."""
+    if options.offline:
+        return capture_manifests(options)
+    from kubectl_datamodel import live  # loads the kubernetes client: only for live capture
+
+    return live.capture_live(options, progress)
 
 
 def capture_manifests(options: CaptureOptions) -> CaptureResult:
@@ -58,6 +65,7 @@ def capture_manifests(options: CaptureOptions) -> CaptureResult:
         options,
         context=options.context or _input_name(options),
         cluster_info=model.ClusterInfo(source="manifests", inputs=inputs),
+        warnings=found.warnings,
     )
     return CaptureResult(snapshot=snapshot, warnings=found.warnings)
 
@@ -78,6 +86,8 @@ def inventory_of(objects: Iterable[JSON]) -> Inventory:
         elif records.is_csv(obj):
             if not records.is_copied_csv(obj):
                 inventory.csvs.append(obj)
+        elif obj.get("kind") == "Service" and obj.get("apiVersion") == "v1":
+            inventory.services.append(obj)
         else:
             others.append(obj)
     crd_by_type = {
@@ -91,6 +101,9 @@ def inventory_of(objects: Iterable[JSON]) -> Inventory:
         crd_name = crd_by_type.get((records.group_of(obj), obj.get("kind")))
         if crd_name is not None:
             inventory.instance_counts[crd_name] = inventory.instance_counts.get(crd_name, 0) + 1
+            manager = records.status_manager(obj.get("metadata") or {})
+            if manager and crd_name not in inventory.status_managers:
+                inventory.status_managers[crd_name] = manager
     return inventory
 
 
@@ -100,6 +113,7 @@ def assemble(
     *,
     context: str,
     cluster_info: model.ClusterInfo,
+    warnings: Iterable[str] = (),
 ) -> model.Snapshot:
     """Build the Snapshot's records from an Inventory, whichever source filled it."""
     crds = sorted(
@@ -117,9 +131,18 @@ def assemble(
         components=tuple(c for c in model.COMPONENTS if c in wanted),
         namespace_filter=options.namespace,
         notes=options.notes,
+        warnings=tuple(warnings),
         crds=tuple(crds) if "crds" in wanted else (),
         operators=(
-            tuple(operators.build(inventory.workloads, crds, inventory.csvs))
+            tuple(
+                operators.build(
+                    inventory.workloads,
+                    crds,
+                    inventory.csvs,
+                    services=inventory.services,
+                    status_managers=inventory.status_managers,
+                )
+            )
             if "operators" in wanted
             else ()
         ),

@@ -48,3 +48,21 @@ class SnapshotNotFoundError(DatamodelError):
 
 class OutputError(DatamodelError):
     """An output file that cannot be written."""
+
+
+class KubeconfigError(DatamodelError):
+    """No usable kubeconfig, or no such context in it."""
+
+
+class ClusterError(DatamodelError):
+    """The API server cannot be reached, or did not answer as an API server does."""
+
+
+class ApiError(ClusterError):
+    """The API server answered a request with an error status."""
+
+    def __init__(self, message: str, *, status: int, retry_after: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        # Read by the client's retry helper, which honours Retry-After on 429 and 5xx.
+        self.headers = {"Retry-After": retry_after} if retry_after else {}

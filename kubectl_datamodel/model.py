@@ -195,6 +195,7 @@ class Snapshot:
     crds: tuple[CrdRecord, ...] = ()
     operators: tuple[OperatorRecord, ...] = ()
     csvs: tuple[CsvRecord, ...] = ()
+    warnings: tuple[str, ...] = ()  # what capture could not read: a 403, a missing file
 
 
 @dataclasses.dataclass(frozen=True)
@@ -237,3 +238,4 @@ class StoredSnapshot:
     crds: tuple[CrdRecord, ...]
     operators: tuple[OperatorRecord, ...]
     csvs: tuple[CsvRecord, ...]
+    warnings: tuple[str, ...] = ()

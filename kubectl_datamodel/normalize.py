@@ -31,6 +31,7 @@ def normalize(obj: JSON) -> JSON:
     result = dict(obj)
     result["metadata"] = _metadata(obj.get("metadata") or {})
     kind = obj.get("kind")
+    _keep_stable_status(result, kind)
     if kind == "Secret":
         for field in SECRET_FIELDS:
             result.pop(field, None)
@@ -39,6 +40,17 @@ def normalize(obj: JSON) -> JSON:
     elif kind == "ClusterServiceVersion":
         result["spec"] = _redact_csv_spec(obj.get("spec"))
     return result
+
+
+def _keep_stable_status(result: JSON, kind: Any) -> None:
+    """Drop ``status``, which controllers rewrite all the time (replica counts, condition
+    timestamps); the parts worth keeping are recorded in their own columns. A CRD's
+    ``storedVersions`` stays: it is what makes removing a version unsafe."""
+    status = result.pop("status", None)
+    if kind == "CustomResourceDefinition" and isinstance(status, dict):
+        stored = status.get("storedVersions")
+        if stored:
+            result["status"] = {"storedVersions": stored}
 
 
 def _metadata(metadata: JSON) -> JSON:

@@ -6,6 +6,9 @@ signal that decided. docs/operators.md explains the rules; in short, strongest f
 
 ``olm``     an OLM ClusterServiceVersion names the workload in its install strategy (or OLM's
             ``olm.owner`` label points at the CSV): the CSV's owned CRDs are managed by it.
+``webhook`` the CRD's conversion webhook calls a Service whose selector picks the workload's pods.
+``status``  the field manager that writes the CRD's resources' status subresource (read from
+            their managedFields) is the workload: its name, a container's name or its command.
 ``helm``    the workload and the CRD belong to the same Helm release.
 ``labels``  they share an ``app.kubernetes.io/part-of``, ``app.kubernetes.io/instance`` or
             ``app`` label value.
@@ -15,7 +18,8 @@ signal that decided. docs/operators.md explains the rules; in short, strongest f
 
 A workload that a custom resource owns (an ``ownerReferences`` entry of a CRD's kind) is an
 operand, such as the Grafana an operator deployed, and never an operator. Otherwise a workload is
-reported as an operator when OLM installs it, when its name carries a CRD's group
+reported as an operator when OLM installs it, when it serves a CRD's conversion webhook or writes
+its resources' status, when its name carries a CRD's group
 or kind, or when its name or component label says it is a controller (``operator``,
 ``controller``, ``manager``); Helm and label evidence alone never make a Redis or a UI server an
 operator just because it ships in the same chart.
@@ -31,7 +35,7 @@ from kubectl_datamodel import model, normalize, records
 
 JSON = dict[str, Any]
 
-SIGNALS = ("olm", "helm", "labels", "group")  # strongest first
+SIGNALS = ("olm", "webhook", "status", "helm", "labels", "group")  # strongest first
 SHARED_LABELS = ("app.kubernetes.io/part-of", "app.kubernetes.io/instance", "app")
 NAME_LABELS = ("app.kubernetes.io/name", "app", "k8s-app")
 CONTROLLER_WORDS = frozenset({"operator", "controller", "manager"})
@@ -81,8 +85,25 @@ class _Crd:
     tokens: frozenset[str]
 
 
+@dataclasses.dataclass(frozen=True)
+class _Evidence:
+    """What the whole inventory says, indexed once for every workload to consult."""
+
+    crds: Sequence[_Crd]
+    by_group: dict[str, list[str]]
+    csvs: Sequence[JSON]
+    # workload key (namespace, kind, name) -> CRD names, per signal
+    webhook: dict[tuple[str, str, str], list[str]]
+    status: dict[tuple[str, str, str], list[str]]
+
+
 def build(
-    workloads: Iterable[JSON], crds: Sequence[model.CrdRecord], csvs: Sequence[JSON]
+    workloads: Sequence[JSON],
+    crds: Sequence[model.CrdRecord],
+    csvs: Sequence[JSON],
+    *,
+    services: Sequence[JSON] = (),
+    status_managers: dict[str, str] | None = None,
 ) -> list[model.OperatorRecord]:
     """Return an OperatorRecord for every workload that is an operator, sorted by identity."""
     indexed = [_index_crd(c) for c in crds]
@@ -90,36 +111,40 @@ def build(
     by_group: dict[str, list[str]] = {}
     for crd in indexed:
         by_group.setdefault(crd.group, []).append(crd.name)
+    candidates = [w for w in workloads if not _owner_kinds(w) & custom_kinds]
+    evidence = _Evidence(
+        crds=indexed,
+        by_group=by_group,
+        csvs=csvs,
+        webhook=_webhook_links(candidates, crds, services),
+        status=_status_links(candidates, status_managers or {}),
+    )
     operators = []
-    for workload in workloads:
-        if _owner_kinds(workload) & custom_kinds:
-            continue
-        record = _operator(workload, indexed, by_group, csvs)
+    for workload in candidates:
+        record = _operator(workload, evidence)
         if record is not None:
             operators.append(record)
     return sorted(operators, key=lambda o: (o.namespace or "", o.name, o.operator_type))
 
 
-def _operator(
-    workload: JSON,
-    crds: Sequence[_Crd],
-    by_group: dict[str, list[str]],
-    csvs: Sequence[JSON],
-) -> model.OperatorRecord | None:
+def _operator(workload: JSON, found: _Evidence) -> model.OperatorRecord | None:
+    crds = found.crds
     metadata = workload["metadata"]
     labels: dict[str, str] = dict(metadata.get("labels") or {})
-    owning_csv = _owning_csv(workload, csvs)
+    owning_csv = _owning_csv(workload, found.csvs)
     evidence: dict[str, str] = {}
     if owning_csv is not None:
         _link(evidence, records.csv_record(owning_csv).owned_crds, "olm")
+    _link(evidence, found.webhook.get(_key(workload), ()), "webhook")
+    _link(evidence, found.status.get(_key(workload), ()), "status")
     controller_shaped = _looks_like_controller(metadata["name"], labels)
     if controller_shaped:
         release = _helm_release(metadata)
         _link(evidence, (c.name for c in crds if release and _helm_release(c) == release), "helm")
         _link(evidence, (c.name for c in crds if _shares_label(labels, c.labels)), "labels")
-    by_name = _group_matches(metadata["name"], labels, crds, by_group)
+    by_name = _group_matches(metadata["name"], labels, crds, found.by_group)
     _link(evidence, by_name, "group")
-    if owning_csv is None and not by_name and not controller_shaped:
+    if not evidence and not controller_shaped:
         return None
     images = records.pod_images(workload)
     replicas, ready = records.replica_counts(workload)
@@ -138,6 +163,86 @@ def _operator(
         labels=labels,
         spec=normalize.normalize(workload),
     )
+
+
+def _key(workload: JSON) -> tuple[str, str, str]:
+    metadata = workload["metadata"]
+    return (str(metadata.get("namespace") or ""), str(workload["kind"]), str(metadata["name"]))
+
+
+def _webhook_links(
+    workloads: Sequence[JSON], crds: Sequence[model.CrdRecord], services: Sequence[JSON]
+) -> dict[tuple[str, str, str], list[str]]:
+    """Workloads whose pods a CRD's conversion webhook Service selects."""
+    selectors = {
+        (str(s["metadata"].get("namespace") or "default"), str(s["metadata"]["name"])): (
+            (s.get("spec") or {}).get("selector") or {}
+        )
+        for s in services
+    }
+    links: dict[tuple[str, str, str], list[str]] = {}
+    for crd in crds:
+        service = records.conversion_service(crd.spec)
+        selector = selectors.get(service) if service else None
+        if not selector or service is None:
+            continue
+        for workload in workloads:
+            if (workload["metadata"].get("namespace") or "default") == service[0] and (
+                selector.items() <= _pod_labels(workload).items()
+            ):
+                links.setdefault(_key(workload), []).append(crd.name)
+    return links
+
+
+def _status_links(
+    workloads: Sequence[JSON], status_managers: dict[str, str]
+) -> dict[tuple[str, str, str], list[str]]:
+    """The one workload each status manager names. A manager name several workloads could
+    carry (kubebuilder's ``manager``) links nothing rather than guessing."""
+    names = [(_key(w), _identities(w)) for w in workloads]
+    links: dict[tuple[str, str, str], list[str]] = {}
+    for crd_name, manager in sorted(status_managers.items()):
+        best = _best_identity_match(manager.lower(), names)
+        if best is not None:
+            links.setdefault(best, []).append(crd_name)
+    return links
+
+
+def _best_identity_match(
+    manager: str, names: Sequence[tuple[tuple[str, str, str], set[str]]]
+) -> tuple[str, str, str] | None:
+    """The workload with the longest identity equal to the manager or a dash-prefix of it."""
+    scored = []
+    for key, identities in names:
+        lengths = [len(i) for i in identities if manager == i or manager.startswith(f"{i}-")]
+        if lengths:
+            scored.append((max(lengths), key))
+    if not scored:
+        return None
+    scored.sort(reverse=True)
+    if len(scored) > 1 and scored[0][0] == scored[1][0]:
+        return None
+    return scored[0][1]
+
+
+def _identities(workload: JSON) -> set[str]:
+    """Names a controller may use as its field manager: the workload's, its containers', and
+    the program each container runs."""
+    found = {str(workload["metadata"]["name"]).lower()}
+    template = ((workload.get("spec") or {}).get("template") or {}).get("spec") or {}
+    for container in template.get("containers") or ():
+        if not isinstance(container, dict):
+            continue
+        found.add(str(container.get("name") or "").lower())
+        command = container.get("command") or ()
+        if command:
+            found.add(str(command[0]).rsplit("/", 1)[-1].lower())
+    return {name for name in found if name}
+
+
+def _pod_labels(workload: JSON) -> dict[str, str]:
+    template = (workload.get("spec") or {}).get("template") or {}
+    return dict((template.get("metadata") or {}).get("labels") or {})
 
 
 def _link(evidence: dict[str, str], crd_names: Iterable[str], signal: str) -> None:

@@ -9,6 +9,20 @@ from kubectl_datamodel.model import COMPONENTS
 
 
 @dataclasses.dataclass(frozen=True)
+class ClusterOptions:
+    """How to reach a live cluster, as given on the command line. ``context`` None means the
+    kubeconfig's current context; ``timeout`` is per request, in seconds (None waits forever);
+    ``qps`` 0 lifts the client-side rate limit."""
+
+    kubeconfig: Path | None = None
+    context: str | None = None
+    timeout: float | None = 30.0
+    concurrency: int = 8
+    qps: float = 50.0  # kubectl's defaults
+    burst: int = 300
+
+
+@dataclasses.dataclass(frozen=True)
 class CaptureOptions:
     """What to capture and from where.
 
@@ -22,6 +36,7 @@ class CaptureOptions:
     from_files: tuple[Path, ...] = ()
     context: str | None = None
     notes: str | None = None
+    cluster: ClusterOptions = ClusterOptions()
 
     @property
     def offline(self) -> bool:

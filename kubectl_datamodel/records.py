@@ -15,6 +15,7 @@ JSON = dict[str, Any]
 CRD_KIND = "CustomResourceDefinition"
 CSV_KIND = "ClusterServiceVersion"
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
+GENERIC_MANAGERS = ("kubectl", "kube-controller-manager", "helm", "argocd")
 
 
 def group_of(obj: JSON) -> str:
@@ -168,3 +169,27 @@ def _timestamp(metadata: JSON) -> str | None:
 
 def _str_or_none(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+def conversion_service(crd: JSON) -> tuple[str, str] | None:
+    """(namespace, name) of the Service a CRD's conversion webhook calls, if it has one."""
+    conversion = (crd.get("spec") or {}).get("conversion") or {}
+    if conversion.get("strategy") != "Webhook":
+        return None
+    client_config = (conversion.get("webhook") or {}).get("clientConfig") or {}
+    service = client_config.get("service") or {}
+    if not service.get("name"):
+        return None
+    return (str(service.get("namespace") or "default"), str(service["name"]))
+
+
+def status_manager(metadata: JSON) -> str | None:
+    """The field manager that wrote a custom resource's status subresource: the controller
+    reconciling it. Managers that write for everyone (kubectl, Helm, Argo CD) say nothing."""
+    for entry in metadata.get("managedFields") or ():
+        if not isinstance(entry, dict) or entry.get("subresource") != "status":
+            continue
+        manager = str(entry.get("manager") or "")
+        if manager and not manager.startswith(GENERIC_MANAGERS):
+            return manager
+    return None

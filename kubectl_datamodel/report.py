@@ -59,6 +59,7 @@ def snapshot_document(
     body: model.JSON = {"snapshot": stored.summary.as_dict()}
     for section in sections:
         body[section] = [r.as_dict(include_specs) for r in getattr(stored, section)]
+    body["warnings"] = list(stored.warnings)
     return envelope("Snapshot", body)
 
 
@@ -88,6 +89,10 @@ def snapshots_table(summaries: Sequence[model.SnapshotSummary], wide: bool) -> T
             row[6:6] = [s.namespace_filter or "*", s.cluster_info.source, ",".join(s.components)]
         rows.append(row)
     return Table(columns, rows)
+
+
+def warnings_table(warnings: Sequence[str]) -> Table:
+    return Table(["WARNING"], [[w] for w in warnings], title="Capture warnings")
 
 
 def crds_table(crds: Sequence[model.CrdRecord], wide: bool) -> Table:

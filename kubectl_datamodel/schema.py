@@ -20,7 +20,7 @@ from typing import Any
 
 from kubectl_datamodel import errors, model
 
-VERSION = 1
+VERSION = 2
 
 _V1 = """
 CREATE TABLE inventory_snapshots (
@@ -149,7 +149,21 @@ def _to_v1(db: Any) -> None:
             db.execute(statement)
 
 
-MIGRATIONS: list[Callable[[Any], None]] = [_to_v1]  # MIGRATIONS[n] goes from version n to n+1
+def _to_v2(db: Any) -> None:
+    """Capture warnings: a snapshot taken with partial permissions says what it is missing."""
+    db.execute(
+        "CREATE TABLE capture_warnings ("
+        " id INTEGER PRIMARY KEY,"
+        " snapshot_id INTEGER NOT NULL REFERENCES inventory_snapshots (id) ON DELETE CASCADE,"
+        " message TEXT NOT NULL)"
+    )
+    db.execute("CREATE INDEX idx_capture_warnings_snapshot_id ON capture_warnings (snapshot_id)")
+
+
+MIGRATIONS: list[Callable[[Any], None]] = [
+    _to_v1,
+    _to_v2,
+]  # MIGRATIONS[n] goes from version n to n+1
 
 
 def migrate(db: Any, from_version: int) -> None:

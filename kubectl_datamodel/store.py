@@ -111,6 +111,9 @@ class Store:
                     for r, rid in zip(records, record_ids, strict=True)
                 ]
                 self._writer.table(section.links).insert_all(links, batch_size=500)
+            self._writer.table("capture_warnings").insert_all(
+                {"snapshot_id": snapshot_id, "message": m} for m in snapshot.warnings
+            )
         return snapshot_id
 
     def _store_records(self, section: schema.Section, records: Sequence[Any]) -> list[int]:
@@ -207,7 +210,14 @@ class Store:
             )
             for section in schema.SECTIONS
         }
-        return model.StoredSnapshot(summary=summary, **sections)
+        warnings = tuple(
+            row["message"]
+            for row in self._rows(
+                "SELECT message FROM capture_warnings WHERE snapshot_id = ? ORDER BY id",
+                [snapshot_id],
+            )
+        )
+        return model.StoredSnapshot(summary=summary, warnings=warnings, **sections)
 
     def _linked(
         self, section: schema.Section, snapshot_id: int, include_specs: bool

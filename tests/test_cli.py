@@ -129,10 +129,11 @@ def test_namespace_filter_is_recorded(run, db_path):
     assert listing["items"][0]["namespace_filter"] == "cert-manager"
 
 
-def test_snapshot_without_input_explains_live_capture_is_missing(run, db_path):
+def test_snapshot_without_input_or_kubeconfig_names_both_ways_in(run, db_path):
     result = run("snapshot", "--db-path", db_path)
-    assert_one_line_error(result, "--from-dir")
-    assert result.exit_code == 2
+    assert_one_line_error(result, "no kubeconfig")
+    assert "--from-dir" in result.stderr
+    assert result.exit_code == 1
     assert not db_path.exists()
 
 
@@ -165,7 +166,7 @@ def test_folder_without_kubernetes_objects(run, db_path, tmp_path):
 def test_ctrl_c_during_capture_writes_nothing(run, stored_v1_v2, monkeypatch):
     before = digest(stored_v1_v2)
 
-    def interrupted(_options):
+    def interrupted(_options, _progress=None):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(capture, "capture", interrupted)
@@ -383,12 +384,12 @@ def test_export_sections_and_yaml_by_suffix(run, stored_v1_v2, tmp_path):
     target = tmp_path / "ops.yaml"
     run("database", "export", "2", "--operators-only", "--file", target, "--db-path", stored_v1_v2)
     document = YAML(typ="safe").load(target.read_text())
-    assert set(document) == {"apiVersion", "kind", "snapshot", "operators"}
+    assert set(document) == {"apiVersion", "kind", "snapshot", "operators", "warnings"}
     assert "spec" not in document["operators"][0]
     crds = json.loads(
         run("database", "export", "2", "--crds-only", "--db-path", stored_v1_v2).stdout
     )
-    assert set(crds) == {"apiVersion", "kind", "snapshot", "crds"} and len(crds["crds"]) == 61
+    assert set(crds) == {"apiVersion", "kind", "snapshot", "crds", "warnings"} and len(crds["crds"]) == 61
 
 
 def test_export_only_flags_exclude_each_other(run, stored_v1_v2):

@@ -123,8 +123,25 @@ def test_drops_volatile_metadata_and_keeps_everything_else() -> None:
             "creationTimestamp": "2024-01-02T03:04:05Z",
         },
         "data": {"mode": "fast"},
-        "status": {"phase": "Ready"},
     }
+
+
+def test_status_goes_except_a_crds_stored_versions() -> None:
+    deployment = {
+        "kind": "Deployment",
+        "metadata": {"name": "web"},
+        "spec": {"replicas": 2},
+        "status": {"readyReplicas": 1, "conditions": [{"lastUpdateTime": "2024-01-02"}]},
+    }
+    crd = {
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "widgets.example.com"},
+        "spec": {"group": "example.com"},
+        "status": {"storedVersions": ["v1beta1", "v1"], "conditions": [{"type": "Established"}]},
+    }
+
+    assert "status" not in normalize(deployment)
+    assert normalize(crd)["status"] == {"storedVersions": ["v1beta1", "v1"]}
 
 
 def test_annotations_key_goes_when_only_last_applied_was_there() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import re
 import sys
 import tempfile
 import typing
@@ -15,7 +16,7 @@ from typing import Annotated, TextIO
 import typer
 
 from kubectl_datamodel import errors, model, report, store
-from kubectl_datamodel.options import CaptureOptions
+from kubectl_datamodel.options import CaptureOptions, ClusterOptions
 
 
 @dataclasses.dataclass
@@ -53,8 +54,39 @@ ContextOption = Annotated[
     str | None,
     typer.Option(
         "--context",
-        help="Cluster context the snapshot stands for (default: the input folder's name).",
+        help=(
+            "kubeconfig context to read (default: its current context); with --from-dir, the "
+            "name the snapshot is stored under (default: the input folder's name)."
+        ),
     ),
+]
+KubeconfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--kubeconfig",
+        help="kubeconfig file (default: $KUBECONFIG's files merged, else ~/.kube/config).",
+        show_default=False,
+    ),
+]
+RequestTimeoutOption = Annotated[
+    str,
+    typer.Option(
+        "--request-timeout",
+        help="Give up on a request after this long (e.g. 10s, 1m); 0 waits forever.",
+    ),
+]
+ConcurrencyOption = Annotated[
+    int,
+    typer.Option("--concurrency", min=1, max=64, help="Requests in flight at once."),
+]
+QpsOption = Annotated[
+    float,
+    typer.Option(
+        "--qps", min=0, help="Client-side limit on requests per second (burst 300); 0: none."
+    ),
+]
+QuietOption = Annotated[
+    bool, typer.Option("--quiet", "-q", help="No progress display and no notices.")
 ]
 NamespaceOption = Annotated[
     str | None,
@@ -77,6 +109,16 @@ def db_path(ctx: typer.Context, command_value: Path | None) -> Path:
     return store.resolve_path(command_value, fallback)
 
 
+@dataclasses.dataclass(frozen=True)
+class ClusterFlags:
+    """The live-cluster options every capturing command takes, as typed."""
+
+    kubeconfig: Path | None = None
+    request_timeout: str = "30s"
+    concurrency: int = 8
+    qps: float = 50.0
+
+
 def capture_options(
     *,
     from_dirs: Sequence[Path] | None,
@@ -86,7 +128,10 @@ def capture_options(
     all_namespaces: bool,
     components: Sequence[str],
     notes: str | None,
+    cluster: ClusterFlags,
 ) -> CaptureOptions:
+    if (from_dirs or from_files) and cluster.kubeconfig is not None:
+        raise errors.UsageError("--kubeconfig reads a live cluster; it cannot go with --from-dir")
     if namespace and all_namespaces:
         raise errors.UsageError("--namespace and --all-namespaces cannot be used together")
     if not components:
@@ -100,7 +145,29 @@ def capture_options(
         from_files=tuple(from_files or ()),
         context=context,
         notes=notes,
+        cluster=ClusterOptions(
+            kubeconfig=cluster.kubeconfig,
+            context=context,
+            timeout=parse_timeout(cluster.request_timeout),
+            concurrency=cluster.concurrency,
+            qps=cluster.qps,
+        ),
     )
+
+
+def parse_timeout(text: str) -> float | None:
+    """kubectl's --request-timeout: a number of seconds or a duration such as 500ms, 10s, 2m,
+    1h; zero means no timeout."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*", text)
+    if match is None:
+        raise errors.UsageError(
+            f"--request-timeout {text!r}: expected a duration such as 10s, 2m or 0"
+        )
+    seconds = float(match.group(1)) * _TIMEOUT_UNITS[match.group(2) or "s"]
+    return seconds or None
+
+
+_TIMEOUT_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
 def color_enabled(stream: TextIO = sys.stdout) -> bool:

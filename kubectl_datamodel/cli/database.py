@@ -82,6 +82,7 @@ def show(
                 report.crds_table(stored.crds, wide),
                 report.operators_table(stored.operators, wide),
                 report.csvs_table(stored.csvs, wide),
+                *([report.warnings_table(stored.warnings)] if stored.warnings else []),
             ]
         )
     else:

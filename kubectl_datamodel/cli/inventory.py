@@ -34,9 +34,14 @@ def _lister(
         ctx: typer.Context,
         from_dir: common.FromDirOption = None,
         from_file: common.FromFileOption = None,
+        kubeconfig: common.KubeconfigOption = None,
         context: common.ContextOption = None,
         namespace: common.NamespaceOption = None,
         all_namespaces: common.AllNamespacesOption = False,
+        request_timeout: common.RequestTimeoutOption = "30s",
+        concurrency: common.ConcurrencyOption = 8,
+        qps: common.QpsOption = 50.0,
+        quiet: common.QuietOption = False,
         output: common.OutputOption = report.Format.TABLE,
         store_db: StoreOption = False,
         notes: common.NotesOption = None,
@@ -50,12 +55,16 @@ def _lister(
             all_namespaces=all_namespaces,
             components=[component],
             notes=notes,
+            cluster=common.ClusterFlags(kubeconfig, request_timeout, concurrency, qps),
         )
         if store_db:
-            result, summary = snapshot.capture_and_store(options, common.db_path(ctx, db_path))
-            common.info(f"stored as snapshot {summary.id} (context {summary.cluster_context})")
+            result, summary = snapshot.capture_and_store(
+                options, common.db_path(ctx, db_path), quiet=quiet
+            )
+            if not quiet:
+                common.info(f"stored as snapshot {summary.id} (context {summary.cluster_context})")
         else:
-            result = snapshot.capture_with_warnings(options)
+            result = snapshot.capture_with_warnings(options, quiet=quiet)
         records = getattr(result.snapshot, attribute)
         if output.is_table:
             common.print_tables([table(records, output is report.Format.WIDE)])

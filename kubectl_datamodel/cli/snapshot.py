@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from kubectl_datamodel import capture, model, report, store
-from kubectl_datamodel.cli import common
+from kubectl_datamodel.cli import common, progress
 from kubectl_datamodel.options import CaptureOptions
 
 HELP = "Capture the cluster's inventory and store it as a snapshot."
@@ -22,9 +22,14 @@ def snapshot(
     ctx: typer.Context,
     from_dir: common.FromDirOption = None,
     from_file: common.FromFileOption = None,
+    kubeconfig: common.KubeconfigOption = None,
     context: common.ContextOption = None,
     namespace: common.NamespaceOption = None,
     all_namespaces: common.AllNamespacesOption = False,
+    request_timeout: common.RequestTimeoutOption = "30s",
+    concurrency: common.ConcurrencyOption = 8,
+    qps: common.QpsOption = 50.0,
+    quiet: common.QuietOption = False,
     no_crds: Annotated[bool, typer.Option("--no-crds", help="Leave CRDs out.")] = False,
     no_operators: Annotated[
         bool, typer.Option("--no-operators", help="Leave operators out.")
@@ -46,8 +51,9 @@ def snapshot(
         all_namespaces=all_namespaces,
         components=[c for c in model.COMPONENTS if not skipped[c]],
         notes=notes,
+        cluster=common.ClusterFlags(kubeconfig, request_timeout, concurrency, qps),
     )
-    result, summary = capture_and_store(options, common.db_path(ctx, db_path))
+    result, summary = capture_and_store(options, common.db_path(ctx, db_path), quiet=quiet)
     if output.is_table:
         typer.echo(
             f"snapshot {summary.id} stored: context {summary.cluster_context}, "
@@ -60,17 +66,18 @@ def snapshot(
 
 
 def capture_and_store(
-    options: CaptureOptions, path: Path
+    options: CaptureOptions, path: Path, *, quiet: bool
 ) -> tuple[capture.CaptureResult, model.SnapshotSummary]:
-    """Capture, then store in one transaction. Capture comes first so a bad input never
-    creates or touches the database."""
-    result = capture_with_warnings(options)
+    """Capture, then store in one transaction. Capture comes first so a bad input or an
+    unreachable cluster never creates or touches the database."""
+    result = capture_with_warnings(options, quiet=quiet)
     with store.open_store(path, create=True) as db:
         return result, db.summary(db.write_snapshot(result.snapshot))
 
 
-def capture_with_warnings(options: CaptureOptions) -> capture.CaptureResult:
-    result = capture.capture(options)
+def capture_with_warnings(options: CaptureOptions, *, quiet: bool) -> capture.CaptureResult:
+    with progress.capture_progress(quiet) as display:
+        result = capture.capture(options, display)
     for message in result.warnings:
         common.warn(message)
     return result

@@ -1,0 +1,259 @@
+"""Live capture: an Inventory read from an API server.
+
+The cost of an inventory is the number of requests, so each fact is read the cheapest way the
+API allows: one discovery request, one paginated list of CRDs, and for each CRD a metadata-only
+list of one item whose ``remainingItemCount`` is the instance count (and whose managedFields name
+the controller writing its status). Independent requests run concurrently. A 403 on one kind is
+recorded as a warning and capture carries on; any other failure stops it, and nothing is stored.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import dataclasses
+import functools
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
+
+from kubectl_datamodel import capture, errors, kube, model, platform, records
+from kubectl_datamodel.options import CaptureOptions
+
+JSON = dict[str, Any]
+
+CRDS = ("apiextensions.k8s.io/v1", "customresourcedefinitions", "CustomResourceDefinition")
+WORKLOADS = (
+    ("apps/v1", "deployments", "Deployment"),
+    ("apps/v1", "statefulsets", "StatefulSet"),
+    ("apps/v1", "daemonsets", "DaemonSet"),
+)
+CSVS = ("operators.coreos.com/v1alpha1", "clusterserviceversions", "ClusterServiceVersion")
+NODES = ("v1", "nodes", "Node")
+
+
+class Progress(Protocol):
+    """What capture reports as it goes; the CLI draws it, or not."""
+
+    def planned(self, total: int) -> None: ...
+
+    def advance(self, description: str) -> None: ...
+
+
+@dataclasses.dataclass
+class _Reading:
+    """Requests to one cluster, and what became of the ones that were not allowed."""
+
+    api: kube.Api
+    namespace: str | None
+    progress: Progress | None
+    warnings: list[str] = dataclasses.field(default_factory=list)
+    read: int = 0  # inventory reads that succeeded: version and discovery do not count
+    _lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
+
+    def optional(self, what: str, fetch: Callable[[], Any], *, inventory: bool = True) -> Any:
+        """Run ``fetch``; a 403 or 404 becomes a warning about ``what`` and None. Called from
+        worker threads."""
+        try:
+            result = fetch()
+        except errors.ApiError as exc:
+            if exc.status not in (403, 404):
+                raise
+            with self._lock:
+                self.warnings.append(f"{what} not captured: {exc}")
+            result = None
+        else:
+            with self._lock:
+                self.read += inventory
+        if self.progress is not None:
+            self.progress.advance(what)
+        return result
+
+
+def capture_live(
+    options: CaptureOptions, progress: Progress | None = None
+) -> capture.CaptureResult:
+    api = kube.connect(options.cluster)
+    with contextlib.closing(api):
+        reading = _Reading(api, options.namespace, progress)
+        inventory, info = _read(reading, options)
+    if reading.read == 0:
+        raise errors.ClusterError(
+            f"nothing could be read from context {api.context}: every request was refused "
+            "(403); the user needs at least list access to CRDs or workloads"
+        )
+    warnings = [*api.warnings, *sorted(reading.warnings)]
+    snapshot = capture.assemble(
+        inventory, options, context=api.context, cluster_info=info, warnings=warnings
+    )
+    return capture.CaptureResult(snapshot=snapshot, warnings=warnings)
+
+
+def discover(api: kube.Api) -> dict[str, tuple[str, ...]]:
+    """Served API groups and their versions, in one request.
+
+    Aggregated discovery answers in one document; an older server answers the same request with
+    the legacy group list, which names every group's versions too, so no per-group requests are
+    needed either way.
+    """
+    body = api.get("/apis", accept=kube.ACCEPT_DISCOVERY).body
+    if body.get("kind") == "APIGroupDiscoveryList":
+        return {
+            str(item["metadata"]["name"]): tuple(
+                str(v["version"]) for v in item.get("versions") or ()
+            )
+            for item in body.get("items") or ()
+        }
+    return {
+        str(group["name"]): tuple(str(v["version"]) for v in group.get("versions") or ())
+        for group in body.get("groups") or ()
+    }
+
+
+def _read(
+    reading: _Reading, options: CaptureOptions
+) -> tuple[capture.Inventory, model.ClusterInfo]:
+    api = reading.api
+    if reading.progress is not None:
+        reading.progress.planned(3)
+    version = (
+        reading.optional("server version", lambda: _get(api, "/version"), inventory=False) or {}
+    )
+    groups = reading.optional("API discovery", lambda: discover(api), inventory=False) or {}
+    crds = reading.optional("CRDs", lambda: _list(api, CRDS, None)) or []
+    wanted = set(options.components)
+    jobs: dict[str, Callable[[], Any]] = {"nodes": lambda: _nodes(api)}
+    if wanted & {"crds", "operators"}:
+        jobs.update(_count_jobs(api, crds, reading.namespace))
+    if "operators" in wanted:
+        for resource in WORKLOADS:
+            jobs[resource[1]] = functools.partial(_list, api, resource, reading.namespace)
+        for namespace, name in _webhook_services(crds):
+            path = f"/api/v1/namespaces/{namespace}/services/{name}"
+            jobs[f"service {namespace}/{name}"] = functools.partial(_get, api, path)
+    csvs_served = "v1alpha1" in groups.get("operators.coreos.com", ())
+    if csvs_served and wanted & {"olm", "operators"}:
+        jobs["clusterserviceversions"] = functools.partial(_list, api, CSVS, reading.namespace)
+    results = _run_all(reading, jobs, options.cluster.concurrency)
+    inventory = _inventory(crds, results)
+    nodes = results.get("nodes")
+    info = model.ClusterInfo(
+        source="cluster",
+        server=api.server,
+        version=version.get("gitVersion"),
+        platform=platform.detect(version.get("gitVersion"), nodes or (), groups),
+        node_count=None if nodes is None else len(nodes),
+    )
+    return inventory, info
+
+
+def _count_jobs(
+    api: kube.Api, crds: Iterable[JSON], namespace: str | None
+) -> dict[str, Callable[[], Any]]:
+    jobs: dict[str, Callable[[], Any]] = {}
+    for crd in crds:
+        path = _instances_path(crd, namespace)
+        if path is not None:
+            jobs[f"count {crd['metadata']['name']}"] = functools.partial(api.count, path)
+    return jobs
+
+
+def _run_all(
+    reading: _Reading, jobs: dict[str, Callable[[], Any]], concurrency: int
+) -> dict[str, Any]:
+    """Run independent reads concurrently; the first fatal error cancels what has not started."""
+    if reading.progress is not None:
+        reading.progress.planned(len(jobs))
+    results: dict[str, Any] = {}
+    pool = concurrent.futures.ThreadPoolExecutor(max(1, concurrency), "capture")
+    try:
+        futures = {pool.submit(reading.optional, key, job): key for key, job in jobs.items()}
+        for future in concurrent.futures.as_completed(futures):
+            results[futures[future]] = future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return results
+
+
+def _inventory(crds: list[JSON], results: dict[str, Any]) -> capture.Inventory:
+    inventory = capture.Inventory(crds=crds)
+    for crd in crds:
+        counted = results.get(f"count {crd['metadata']['name']}")
+        if isinstance(counted, kube.Count):
+            inventory.instance_counts[crd["metadata"]["name"]] = counted.total
+            manager = records.status_manager(counted.sample or {})
+            if manager:
+                inventory.status_managers[crd["metadata"]["name"]] = manager
+    for _, plural, _ in WORKLOADS:
+        inventory.workloads.extend(results.get(plural) or ())
+    inventory.csvs.extend(
+        csv for csv in results.get("clusterserviceversions") or () if not records.is_copied_csv(csv)
+    )
+    inventory.services.extend(
+        service for key, service in results.items() if key.startswith("service ") and service
+    )
+    return inventory
+
+
+def _list(api: kube.Api, resource: tuple[str, str, str], namespace: str | None) -> list[JSON]:
+    """Every object of a kind, with apiVersion/kind filled in (list items omit them) and
+    managedFields dropped as each page arrives, so only one page is ever held in full."""
+    api_version, plural, kind = resource
+    found: list[JSON] = []
+    for page in api.pages(_path(api_version, plural, namespace)):
+        if page.first:
+            found.clear()
+        for item in page.items:
+            item["apiVersion"], item["kind"] = api_version, kind
+            (item.get("metadata") or {}).pop("managedFields", None)
+            found.append(item)
+    return found
+
+
+def _get(api: kube.Api, path: str) -> JSON:
+    return api.get(path).body
+
+
+def _nodes(api: kube.Api) -> list[JSON]:
+    """Nodes, cut down to what platform detection reads: a 5,000-node cluster stays small."""
+    found: list[JSON] = []
+    for page in api.pages(_path(NODES[0], NODES[1], None)):
+        if page.first:
+            found.clear()
+        found.extend(
+            {
+                "metadata": {"labels": (n.get("metadata") or {}).get("labels") or {}},
+                "spec": {"providerID": (n.get("spec") or {}).get("providerID")},
+            }
+            for n in page.items
+        )
+    return found
+
+
+def _instances_path(crd: JSON, namespace: str | None) -> str | None:
+    """Where a CRD's instances are listed: at its storage version when that is served, else at
+    the first served version; None when no version is served."""
+    spec = crd.get("spec") or {}
+    versions = records.crd_versions(spec)
+    chosen = next((v for v in versions if v.storage and v.served), None) or next(
+        (v for v in versions if v.served), None
+    )
+    plural = (spec.get("names") or {}).get("plural")
+    if chosen is None or not plural or not spec.get("group"):
+        return None
+    scoped = namespace if spec.get("scope", "Namespaced") == "Namespaced" else None
+    return _path(f"{spec['group']}/{chosen.name}", plural, scoped)
+
+
+def _path(api_version: str, plural: str, namespace: str | None) -> str:
+    prefix = "/api/v1" if api_version == "v1" else f"/apis/{api_version}"
+    return f"{prefix}/namespaces/{namespace}/{plural}" if namespace else f"{prefix}/{plural}"
+
+
+def _webhook_services(crds: Iterable[JSON]) -> set[tuple[str, str]]:
+    found = set()
+    for crd in crds:
+        service = records.conversion_service(crd)
+        if service is not None:
+            found.add(service)
+    return found
