@@ -306,6 +306,11 @@ def _api_error(status: int, data: bytes, headers: Any, path: str, context: str) 
     body = body if isinstance(body, dict) else {}
     reason = str(body.get("reason") or "")
     message = str(body.get("message") or reason or f"HTTP {status}")
+    if status == 401:
+        return errors.ApiError(
+            f"unauthorized: the server rejected the credentials of context {context} (401)",
+            status=status,
+        )
     return errors.ApiError(
         f"GET {path}: {message} ({status}, context {context})",
         status=status,

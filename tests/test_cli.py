@@ -389,7 +389,10 @@ def test_export_sections_and_yaml_by_suffix(run, stored_v1_v2, tmp_path):
     crds = json.loads(
         run("database", "export", "2", "--crds-only", "--db-path", stored_v1_v2).stdout
     )
-    assert set(crds) == {"apiVersion", "kind", "snapshot", "crds", "warnings"} and len(crds["crds"]) == 61
+    assert (
+        set(crds) == {"apiVersion", "kind", "snapshot", "crds", "warnings"}
+        and len(crds["crds"]) == 61
+    )
 
 
 def test_export_only_flags_exclude_each_other(run, stored_v1_v2):

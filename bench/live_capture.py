@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""Benchmark of live capture against the test API server, beside the naive way.
+
+A cluster of N CRDs with M custom resources each is served by tests/fakeapi.py with a fixed
+latency per request (5 ms by default), in this process. Each capture runs as its own process, so
+its peak RSS is its own:
+  ours   `kubectl-datamodel snapshot` (discovery, one CRD list, a metadata-only limit=1 list per
+         CRD for its count, workloads, nodes), concurrent;
+  naive  what the peer tool does, made correct: list CRDs, then a full LIST of every CRD's
+         resources at its storage version, one after another, counting the items.
+
+Run from the repository root:  python bench/live_capture.py [--crds 500] [--per-crd 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from fakeapi import FakeApiServer, FakeCluster  # noqa: E402 - tests/ is not a package
+from kubeconfig import write_kubeconfig  # noqa: E402
+
+SCRIPT = Path(sys.executable).with_name("kubectl-datamodel")
+CLI = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "kubectl_datamodel"]
+TOKEN = "bench-token"
+
+NAIVE = """
+import sys
+from kubernetes import client, config
+api_client = config.new_client_from_config(sys.argv[1], persist_config=False)
+extensions = client.ApiextensionsV1Api(api_client)
+custom = client.CustomObjectsApi(api_client)
+total = 0
+for crd in extensions.list_custom_resource_definition().items:
+    version = next(v.name for v in crd.spec.versions if v.storage)
+    listed = custom.list_cluster_custom_object(crd.spec.group, version, crd.spec.names.plural)
+    total += len(listed["items"])
+print(total)
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--crds", type=int, default=500)
+    parser.add_argument("--per-crd", type=int, default=100, help="custom resources per CRD")
+    parser.add_argument("--latency", type=float, default=0.005, help="seconds per request")
+    parser.add_argument("--large", type=int, default=200, help="per-CRD count of the RSS run")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        work = Path(scratch)
+        total = args.crds * args.per_crd
+        latency_ms = args.latency * 1000
+        print(f"cluster: {args.crds} CRDs, {total:,} custom resources, {latency_ms:g} ms/request")
+        with FakeApiServer(
+            _cluster(args.crds, args.per_crd), token=TOKEN, latency=args.latency
+        ) as server:
+            config = write_kubeconfig(work / "config", server.url, token=TOKEN)
+            ours = _measure(
+                server,
+                [
+                    *CLI,
+                    "snapshot",
+                    "--kubeconfig",
+                    str(config),
+                    "-q",
+                    "--db-path",
+                    str(work / "a.db"),
+                ],
+            )
+            naive = _measure(server, [sys.executable, "-c", NAIVE, str(config)])
+        _report("ours", ours)
+        _report("naive", naive)
+        print(
+            f"ratio (naive / ours): {naive['wall'] / ours['wall']:.1f}x time, "
+            f"{naive['requests'] / ours['requests']:.2f}x requests, "
+            f"{naive['rss'] / ours['rss']:.1f}x peak RSS"
+        )
+        large = args.crds * args.large
+        print(f"\ncluster: {args.crds} CRDs, {large:,} custom resources (memory at scale)")
+        with FakeApiServer(
+            _cluster(args.crds, args.large), token=TOKEN, latency=args.latency
+        ) as server:
+            config = write_kubeconfig(work / "config", server.url, token=TOKEN)
+            big = _measure(
+                server,
+                [
+                    *CLI,
+                    "snapshot",
+                    "--kubeconfig",
+                    str(config),
+                    "-q",
+                    "--db-path",
+                    str(work / "b.db"),
+                ],
+            )
+        _report("ours", big)
+
+
+def _cluster(crds: int, per_crd: int) -> FakeCluster:
+    cluster = FakeCluster()
+    cluster.add(*(_crd(i) for i in range(crds)))
+    for i in range(crds):
+        cluster.generate(
+            f"widget{i:04d}s.bench.example.com",
+            per_crd,
+            namespaces=("team-a", "team-b", "team-c"),
+            status_manager="widget-operator",
+        )
+    return cluster
+
+
+def _crd(i: int) -> dict:
+    # Versions named as real projects name them: not every storage version is "v1".
+    version = ("v1", "v1beta1", "v1alpha2", "v2")[i % 4]
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"widget{i:04d}s.bench.example.com"},
+        "spec": {
+            "group": "bench.example.com",
+            "names": {"kind": f"Widget{i:04d}", "plural": f"widget{i:04d}s"},
+            "scope": "Namespaced",
+            "versions": [
+                {
+                    "name": version,
+                    "served": True,
+                    "storage": True,
+                    "schema": {
+                        "openAPIV3Schema": {
+                            "type": "object",
+                            "x-kubernetes-preserve-unknown-fields": True,
+                        }
+                    },
+                    "subresources": {"status": {}},
+                }
+            ],
+        },
+    }
+
+
+def _measure(server: FakeApiServer, command: list[str]) -> dict[str, float]:
+    """Run one capture as a child process: wall time, its own peak RSS, requests it made."""
+    before = len(server.requests)
+    with tempfile.TemporaryFile() as errors:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            errors.seek(0)
+            raise SystemExit(f"{command[:3]} failed: {errors.read().decode()}")
+    return {"wall": wall, "rss": usage.ru_maxrss / 1024, "requests": len(server.requests) - before}
+
+
+def _report(name: str, figures: dict[str, float]) -> None:
+    print(
+        f"  {name:<6} {figures['requests']:>6,.0f} requests  {figures['wall']:>6.2f} s wall  "
+        f"{figures['rss']:>6.0f} MB peak RSS"
+    )
+
+
+if __name__ == "__main__":
+    main()
