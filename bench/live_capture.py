@@ -6,6 +6,7 @@ latency per request (5 ms by default), in this process. Each capture runs as its
 its peak RSS is its own:
   ours   `kubectl-datamodel snapshot` (discovery, one CRD list, a metadata-only limit=1 list per
          CRD for its count, workloads, nodes), concurrent;
+  ours, one at a time  the same with --concurrency 1, to show what concurrency buys;
   naive  what the peer tool does, made correct: list CRDs, then a full LIST of every CRD's
          resources at its storage version, one after another, counting the items.
 
@@ -58,25 +59,22 @@ def main() -> None:
         work = Path(scratch)
         total = args.crds * args.per_crd
         latency_ms = args.latency * 1000
-        print(f"cluster: {args.crds} CRDs, {total:,} custom resources, {latency_ms:g} ms/request")
+        print(
+            f"cluster: {args.crds} CRDs, {total:,} custom resources "
+            f"(largest kind {_spread(total, args.crds)[0]:,}), {latency_ms:g} ms/request"
+        )
         with FakeApiServer(
             _cluster(args.crds, args.per_crd), token=TOKEN, latency=args.latency
         ) as server:
             config = write_kubeconfig(work / "config", server.url, token=TOKEN)
             ours = _measure(
                 server,
-                [
-                    *CLI,
-                    "snapshot",
-                    "--kubeconfig",
-                    str(config),
-                    "-q",
-                    "--db-path",
-                    str(work / "a.db"),
-                ],
+                _ours(config, work / "a.db"),
             )
+            serial = _measure(server, [*_ours(config, work / "c.db"), "--concurrency", "1"])
             naive = _measure(server, [sys.executable, "-c", NAIVE, str(config)])
         _report("ours", ours)
+        _report("ours, one at a time", serial)
         _report("naive", naive)
         print(
             f"ratio (naive / ours): {naive['wall'] / ours['wall']:.1f}x time, "
@@ -91,15 +89,7 @@ def main() -> None:
             config = write_kubeconfig(work / "config", server.url, token=TOKEN)
             big = _measure(
                 server,
-                [
-                    *CLI,
-                    "snapshot",
-                    "--kubeconfig",
-                    str(config),
-                    "-q",
-                    "--db-path",
-                    str(work / "b.db"),
-                ],
+                _ours(config, work / "b.db"),
             )
         _report("ours", big)
 
@@ -107,14 +97,23 @@ def main() -> None:
 def _cluster(crds: int, per_crd: int) -> FakeCluster:
     cluster = FakeCluster()
     cluster.add(*(_crd(i) for i in range(crds)))
-    for i in range(crds):
+    for i, count in enumerate(_spread(crds * per_crd, crds)):
         cluster.generate(
             f"widget{i:04d}s.bench.example.com",
-            per_crd,
+            count,
             namespaces=("team-a", "team-b", "team-c"),
             status_manager="widget-operator",
         )
     return cluster
+
+
+def _spread(total: int, crds: int) -> list[int]:
+    """Split ``total`` as real clusters do: a few kinds hold most objects (the i-th largest
+    holds a share proportional to 1/i), most kinds hold a few."""
+    weights = [1 / (i + 1) for i in range(crds)]
+    counts = [int(total * w / sum(weights)) for w in weights]
+    counts[0] += total - sum(counts)
+    return counts
 
 
 def _crd(i: int) -> dict:
@@ -146,6 +145,10 @@ def _crd(i: int) -> dict:
     }
 
 
+def _ours(config: Path, db_path: Path) -> list[str]:
+    return [*CLI, "snapshot", "--kubeconfig", str(config), "-q", "--db-path", str(db_path)]
+
+
 def _measure(server: FakeApiServer, command: list[str]) -> dict[str, float]:
     """Run one capture as a child process: wall time, its own peak RSS, requests it made."""
     before = len(server.requests)
@@ -163,7 +166,7 @@ def _measure(server: FakeApiServer, command: list[str]) -> dict[str, float]:
 
 def _report(name: str, figures: dict[str, float]) -> None:
     print(
-        f"  {name:<6} {figures['requests']:>6,.0f} requests  {figures['wall']:>6.2f} s wall  "
+        f"  {name:<20} {figures['requests']:>6,.0f} requests  {figures['wall']:>6.2f} s wall  "
         f"{figures['rss']:>6.0f} MB peak RSS"
     )
 

@@ -7,6 +7,12 @@ from pathlib import Path
 
 from kubectl_datamodel.model import COMPONENTS
 
+# At most 8 requests in flight. The bucket lets an inventory of up to ~500 CRDs (one count
+# request each) go at full speed, then holds a bigger one to 100 requests a second.
+DEFAULT_CONCURRENCY = 8
+DEFAULT_QPS = 100.0
+DEFAULT_BURST = 500
+
 
 @dataclasses.dataclass(frozen=True)
 class ClusterOptions:
@@ -17,9 +23,9 @@ class ClusterOptions:
     kubeconfig: Path | None = None
     context: str | None = None
     timeout: float | None = 30.0
-    concurrency: int = 8
-    qps: float = 50.0  # kubectl's defaults
-    burst: int = 300
+    concurrency: int = DEFAULT_CONCURRENCY
+    qps: float = DEFAULT_QPS
+    burst: int = DEFAULT_BURST
 
 
 @dataclasses.dataclass(frozen=True)

@@ -36,7 +36,6 @@ import copy
 import gzip
 import hashlib
 import json
-import os
 import re
 import socket
 import socketserver
@@ -58,12 +57,8 @@ import yaml
 if TYPE_CHECKING:
     import trustme
 
-#: Same override as conftest's, so a relocated checkout still finds the corpus.
-CORPUS = Path(
-    os.environ.get(
-        "KUBECTL_DATAMODEL_CORPUS", Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
-    )
-)
+#: The corpus files the server needs, copied into the repository (see its README.md).
+CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
 DEFAULT_DISCOVERY = CORPUS / "discovery" / "kubernetes-1.33"
 DEFAULT_VERSION_FILE = CORPUS / "discovery" / "version" / "version-v1.32.3-linux-arm64.json"
 

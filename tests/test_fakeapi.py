@@ -21,6 +21,7 @@ import kubernetes
 import pytest
 import trustme
 import urllib3
+from conftest import CLUSTER_V2
 from fakeapi import (
     CORPUS,
     FakeApiServer,
@@ -32,8 +33,8 @@ from fakeapi import (
 from kubernetes.client import ApiClient
 from kubernetes.client.exceptions import ApiException
 
-CERT_MANAGER_CRDS = CORPUS / "crds" / "cert-manager" / "v1.16.1"
-CERT_MANAGER_WORKLOADS = CORPUS / "operators" / "cert-manager" / "v1.16.1"
+CERT_MANAGER_CRDS = CLUSTER_V2 / "crds" / "cert-manager"  # cert-manager v1.16.1
+CERT_MANAGER_WORKLOADS = CLUSTER_V2 / "operators" / "cert-manager"
 CERTIFICATES = "certificates.cert-manager.io"
 AGG_V2 = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 AGG_V2BETA1 = "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList"
@@ -719,7 +720,7 @@ def test_add_rejects_unserved_kinds_and_reads_corpus_quirks() -> None:
         c.add({"apiVersion": "cert-manager.io/v1", "kind": "Certificate",
                "metadata": {"name": "x"}})  # fmt: skip
     # the unquoted `=` in AlertmanagerConfig's enum needs the corpus loader
-    c.add_from_files(*sorted((CORPUS / "crds" / "prometheus-operator" / "v0.75.0").glob("*.yaml")))
+    c.add_from_files(*sorted((CLUSTER_V2 / "crds" / "prometheus-operator").glob("*.yaml")))
     res = c.resource("monitoring.coreos.com", "v1alpha1", "alertmanagerconfigs")
     assert res is not None
     assert res.namespaced

@@ -1,5 +1,6 @@
 """Live capture, end to end: the real command, the real kubernetes client, a real kubeconfig,
-and an HTTP server speaking the Kubernetes API (tests/fakeapi.py) loaded with corpus objects."""
+and an HTTP server speaking the Kubernetes API (tests/fakeapi.py) loaded with the examples'
+upstream objects: cert-manager 1.16.1, Strimzi 0.45.0, external-secrets 0.15.1, OLM 0.28.0."""
 
 from __future__ import annotations
 
@@ -15,11 +16,10 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, ROOT
+import trustme
+from conftest import CLUSTER_V1, CLUSTER_V2, ROOT
 from fakeapi import FakeApiServer, FakeCluster, load_manifests
 from kubeconfig import write_kubeconfig
-
-pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="needs ../shared/corpus")
 
 TOKEN = "s3cr3t-token-value"
 CERT_MANAGER = "cert-manager"
@@ -29,23 +29,29 @@ KAFKAS = "kafkas.kafka.strimzi.io"
 DISCOVERY = r"^/api(/v1)?$|^/apis(/[^/]+){0,2}$"  # /api, /api/v1, /apis, /apis/G, /apis/G/V
 
 
-def _load(*parts: str) -> list[dict]:
-    folder = CORPUS.joinpath(*parts)
+def _load(folder: Path) -> list[dict]:
     return [doc for path in sorted(folder.glob("*.yaml")) for doc in load_manifests(path)]
+
+
+def _grafana_csv() -> dict:
+    (csv,) = load_manifests(
+        CLUSTER_V2 / "olm" / "csvs" / "grafana-operator.clusterserviceversion.yaml"
+    )
+    return csv
 
 
 def _installed_external_secrets() -> list[dict]:
     """external-secrets as Helm installs it: release "es" in its namespace, CRD conversion
     webhooks pointed at the chart's webhook Service (the released CRDs carry a placeholder)."""
     objects = []
-    for crd in _load("crds", "external-secrets", "v0.15.1"):
+    for crd in _load(CLUSTER_V1 / "crds" / "external-secrets"):
         conversion = crd["spec"].get("conversion") or {}
         if conversion.get("strategy") == "Webhook":
             conversion["webhook"]["clientConfig"]["service"].update(
                 name="es-external-secrets-webhook", namespace=ES_NAMESPACE
             )
         objects.append(crd)
-    for deployment in _load("operators", "external-secrets", "v0.15.1"):
+    for deployment in _load(CLUSTER_V1 / "operators" / "external-secrets"):
         text = (
             json.dumps(deployment).replace("RELEASE-NAME", "es").replace("NAMESPACE", ES_NAMESPACE)
         )
@@ -78,20 +84,20 @@ def _node(name: str) -> dict:
 
 def build_cluster(*, olm: bool = True) -> FakeCluster:
     cluster = FakeCluster()
-    cluster.add(*_load("crds", "cert-manager", "v1.16.1"))
-    for deployment in _load("operators", "cert-manager", "v1.16.1"):
+    cluster.add(*_load(CLUSTER_V2 / "crds" / "cert-manager"))
+    for deployment in _load(CLUSTER_V2 / "operators" / "cert-manager"):
         if deployment.get("kind") in ("Deployment", "StatefulSet", "DaemonSet"):
             cluster.add(deployment)
-    cluster.add(*_load("crds", "strimzi", "0.45.0"))
-    for deployment in _load("operators", "strimzi", "0.45.0"):
+    cluster.add(*_load(CLUSTER_V1 / "crds" / "strimzi"))
+    for deployment in _load(CLUSTER_V1 / "operators" / "strimzi"):
         if deployment.get("kind") == "Deployment":
             deployment["metadata"]["namespace"] = "kafka"
             cluster.add(deployment)
     cluster.add(*_installed_external_secrets())
     cluster.add(_node("demo-control-plane"), _node("demo-worker"))
     if olm:
-        cluster.add(*_load("olm", "crds", "v0.28.0"))
-        (csv,) = _load("olm", "bundles", "grafana-operator", "5.22.2", "manifests")
+        cluster.add(*_load(CLUSTER_V2 / "olm" / "crds"))
+        csv = _grafana_csv()
         csv["metadata"]["namespace"] = "operators"
         cluster.add(csv)
     cluster.generate(
@@ -212,7 +218,7 @@ def _is_custom_resource_path(path: str) -> bool:
 
 def test_live_records_match_offline_records(run, kubeconfig, db_path):
     """The same objects, read from a cluster or from files, make the same records."""
-    folder = CORPUS / "crds" / "cert-manager" / "v1.16.1"
+    folder = CLUSTER_V2 / "crds" / "cert-manager"
     snapshot_json(run, "--kubeconfig", kubeconfig, "--db-path", db_path)
     run("snapshot", "--from-dir", folder, "--db-path", db_path)
     live, offline = show(run, db_path, 1), show(run, db_path, 2)
@@ -298,7 +304,6 @@ def test_default_kubeconfig_and_explicit_context(run, server, db_path):
 
 
 def test_client_certificate_user_over_tls(run, corpus_cluster, tmp_path, db_path):
-    trustme = pytest.importorskip("trustme")
     ca = trustme.CA()
     client = ca.issue_cert("jane@example.com")
     (tmp_path / "ca.crt").write_bytes(ca.cert_pem.bytes())
@@ -517,7 +522,6 @@ def test_bad_kubeconfig_or_unreachable_cluster(run, tmp_path, db_path, setup, ne
     elif setup == "unreachable":
         write_kubeconfig(tmp_path / "config", "http://127.0.0.1:9", context="demo", token=TOKEN)
     elif setup == "tls-unverified":
-        trustme = pytest.importorskip("trustme")
         with FakeApiServer(FakeCluster(), token=TOKEN, tls=trustme.CA()) as tls_server:
             write_kubeconfig(tmp_path / "config", tls_server.url, context="demo", token=TOKEN)
             result = run(*args)
@@ -581,7 +585,7 @@ def test_ctrl_c_during_live_capture_exits_130_and_writes_nothing(kubeconfig, ser
 
 def test_copied_csvs_are_not_counted_twice(run, tmp_path, db_path):
     cluster = build_cluster()
-    (csv,) = _load("olm", "bundles", "grafana-operator", "5.22.2", "manifests")
+    csv = _grafana_csv()
     copied = copy.deepcopy(csv)
     copied["metadata"].update(namespace="team-a", labels={"olm.copiedFrom": "operators"})
     cluster.add(copied)

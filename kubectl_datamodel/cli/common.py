@@ -16,7 +16,7 @@ from typing import Annotated, TextIO
 import typer
 
 from kubectl_datamodel import errors, model, report, store
-from kubectl_datamodel.options import CaptureOptions, ClusterOptions
+from kubectl_datamodel.options import DEFAULT_BURST, CaptureOptions, ClusterOptions
 
 
 @dataclasses.dataclass
@@ -82,7 +82,9 @@ ConcurrencyOption = Annotated[
 QpsOption = Annotated[
     float,
     typer.Option(
-        "--qps", min=0, help="Client-side limit on requests per second (burst 300); 0: none."
+        "--qps",
+        min=0,
+        help=f"Client-side limit on requests per second (burst {DEFAULT_BURST}); 0: none.",
     ),
 ]
 QuietOption = Annotated[
@@ -109,14 +111,16 @@ def db_path(ctx: typer.Context, command_value: Path | None) -> Path:
     return store.resolve_path(command_value, fallback)
 
 
-@dataclasses.dataclass(frozen=True)
-class ClusterFlags:
-    """The live-cluster options every capturing command takes, as typed."""
-
-    kubeconfig: Path | None = None
-    request_timeout: str = "30s"
-    concurrency: int = 8
-    qps: float = 50.0
+def cluster_options(
+    kubeconfig: Path | None, context: str | None, request_timeout: str, concurrency: int, qps: float
+) -> ClusterOptions:
+    return ClusterOptions(
+        kubeconfig=kubeconfig,
+        context=context,
+        timeout=parse_timeout(request_timeout),
+        concurrency=concurrency,
+        qps=qps,
+    )
 
 
 def capture_options(
@@ -128,7 +132,7 @@ def capture_options(
     all_namespaces: bool,
     components: Sequence[str],
     notes: str | None,
-    cluster: ClusterFlags,
+    cluster: ClusterOptions,
 ) -> CaptureOptions:
     if (from_dirs or from_files) and cluster.kubeconfig is not None:
         raise errors.UsageError("--kubeconfig reads a live cluster; it cannot go with --from-dir")
@@ -145,13 +149,7 @@ def capture_options(
         from_files=tuple(from_files or ()),
         context=context,
         notes=notes,
-        cluster=ClusterOptions(
-            kubeconfig=cluster.kubeconfig,
-            context=context,
-            timeout=parse_timeout(cluster.request_timeout),
-            concurrency=cluster.concurrency,
-            qps=cluster.qps,
-        ),
+        cluster=cluster,
     )
 
 

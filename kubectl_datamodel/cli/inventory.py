@@ -9,6 +9,7 @@ import typer
 
 from kubectl_datamodel import report
 from kubectl_datamodel.cli import common, snapshot
+from kubectl_datamodel.options import DEFAULT_CONCURRENCY, DEFAULT_QPS
 
 crd_app = typer.Typer(help="CustomResourceDefinitions.", no_args_is_help=True)
 operators_app = typer.Typer(
@@ -39,8 +40,8 @@ def _lister(
         namespace: common.NamespaceOption = None,
         all_namespaces: common.AllNamespacesOption = False,
         request_timeout: common.RequestTimeoutOption = "30s",
-        concurrency: common.ConcurrencyOption = 8,
-        qps: common.QpsOption = 50.0,
+        concurrency: common.ConcurrencyOption = DEFAULT_CONCURRENCY,
+        qps: common.QpsOption = DEFAULT_QPS,
         quiet: common.QuietOption = False,
         output: common.OutputOption = report.Format.TABLE,
         store_db: StoreOption = False,
@@ -55,7 +56,7 @@ def _lister(
             all_namespaces=all_namespaces,
             components=[component],
             notes=notes,
-            cluster=common.ClusterFlags(kubeconfig, request_timeout, concurrency, qps),
+            cluster=common.cluster_options(kubeconfig, context, request_timeout, concurrency, qps),
         )
         if store_db:
             result, summary = snapshot.capture_and_store(

@@ -9,7 +9,7 @@ import typer
 
 from kubectl_datamodel import capture, model, report, store
 from kubectl_datamodel.cli import common, progress
-from kubectl_datamodel.options import CaptureOptions
+from kubectl_datamodel.options import DEFAULT_CONCURRENCY, DEFAULT_QPS, CaptureOptions
 
 HELP = "Capture the cluster's inventory and store it as a snapshot."
 EPILOG = (
@@ -27,8 +27,8 @@ def snapshot(
     namespace: common.NamespaceOption = None,
     all_namespaces: common.AllNamespacesOption = False,
     request_timeout: common.RequestTimeoutOption = "30s",
-    concurrency: common.ConcurrencyOption = 8,
-    qps: common.QpsOption = 50.0,
+    concurrency: common.ConcurrencyOption = DEFAULT_CONCURRENCY,
+    qps: common.QpsOption = DEFAULT_QPS,
     quiet: common.QuietOption = False,
     no_crds: Annotated[bool, typer.Option("--no-crds", help="Leave CRDs out.")] = False,
     no_operators: Annotated[
@@ -51,7 +51,7 @@ def snapshot(
         all_namespaces=all_namespaces,
         components=[c for c in model.COMPONENTS if not skipped[c]],
         notes=notes,
-        cluster=common.ClusterFlags(kubeconfig, request_timeout, concurrency, qps),
+        cluster=common.cluster_options(kubeconfig, context, request_timeout, concurrency, qps),
     )
     result, summary = capture_and_store(options, common.db_path(ctx, db_path), quiet=quiet)
     if output.is_table:
