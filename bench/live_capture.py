@@ -16,7 +16,6 @@ Run from the repository root:  python bench/live_capture.py [--crds 500] [--per-
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
@@ -32,6 +31,16 @@ from kubeconfig import write_kubeconfig  # noqa: E402
 SCRIPT = Path(sys.executable).with_name("kubectl-datamodel")
 CLI = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "kubectl_datamodel"]
 TOKEN = "bench-token"
+
+WRAPPER = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+open(sys.argv[1], "w").write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
 
 NAIVE = """
 import sys
@@ -150,18 +159,26 @@ def _ours(config: Path, db_path: Path) -> list[str]:
 
 
 def _measure(server: FakeApiServer, command: list[str]) -> dict[str, float]:
-    """Run one capture as a child process: wall time, its own peak RSS, requests it made."""
+    """Run one capture as a child process: wall time, its own peak RSS, requests it made.
+
+    Linux keeps a process's peak RSS across exec, and a child forked from this (large) process
+    starts with this process's RSS; so the capture is forked from a small wrapper instead."""
     before = len(server.requests)
-    with tempfile.TemporaryFile() as errors:
+    with tempfile.TemporaryDirectory() as scratch:
+        rss_file, errors = Path(scratch) / "rss", Path(scratch) / "stderr"
         started = time.perf_counter()
-        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=errors)
-        _, status, usage = os.wait4(process.pid, 0)
+        with errors.open("wb") as stderr:
+            returncode = subprocess.call(
+                [sys.executable, "-c", WRAPPER, str(rss_file), *command],
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+            )
         wall = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
-        if process.returncode != 0:
-            errors.seek(0)
-            raise SystemExit(f"{command[:3]} failed: {errors.read().decode()}")
-    return {"wall": wall, "rss": usage.ru_maxrss / 1024, "requests": len(server.requests) - before}
+        if returncode != 0:
+            raise SystemExit(f"{command[:3]} failed: {errors.read_text()}")
+        rss_kb = int(rss_file.read_text())
+    return {"wall": wall, "rss": rss_kb / 1024, "requests": len(server.requests) - before}
 
 
 def _report(name: str, figures: dict[str, float]) -> None:
