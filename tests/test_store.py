@@ -258,3 +258,30 @@ def test_snapshot_round_trips_any_labels_and_notes(
     assert stored.crds == (crd,)
     assert stored.summary.notes == notes
     assert isinstance(stored.summary, model.SnapshotSummary)
+
+
+def test_a_version_1_database_gains_capture_warnings_and_keeps_its_snapshots(
+    stored_v1_v2, tmp_path
+):
+    old = tmp_path / "v1.db"
+    old.write_bytes(stored_v1_v2.read_bytes())
+    with sqlite3.connect(old) as conn:
+        conn.execute("DROP TABLE capture_warnings")
+        conn.execute("PRAGMA user_version = 1")
+    conn.close()
+
+    with store.open_store(old) as db:
+        assert [s.id for s in db.list_snapshots()] == [2, 1]
+        assert db.get_snapshot(1).warnings == ()
+    with sqlite3.connect(old) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone() == (2,)
+    conn.close()
+
+
+def test_capture_warnings_are_stored_in_order_and_deleted_with_their_snapshot(captured_v1, db_path):
+    warned = dataclasses.replace(captured_v1, warnings=("b: forbidden", "a: forbidden"))
+    with store.open_store(db_path, create=True) as db:
+        snapshot_id = db.write_snapshot(warned)
+        assert db.get_snapshot(snapshot_id).warnings == ("b: forbidden", "a: forbidden")
+        db.delete_snapshots([snapshot_id])
+        assert db.conn.execute("SELECT COUNT(*) FROM capture_warnings").fetchone()[0] == 0

@@ -15,7 +15,7 @@ class CaptureProgress:
 
     def __init__(self, progress: Progress) -> None:
         self._progress = progress
-        self._task = progress.add_task("connecting", total=0)
+        self._task = progress.add_task("connecting to the API server", total=0)
 
     def planned(self, total: int) -> None:
         self._progress.update(self._task, total=self._total() + total)
@@ -36,7 +36,7 @@ def capture_progress(quiet: bool) -> Iterator[CaptureProgress | None]:
         return
     console = Console(stderr=True)
     columns = (
-        TextColumn("reading {task.description:<40.40}"),
+        TextColumn("{task.description:<44.44}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
