@@ -16,16 +16,18 @@ Run from the repository root:  python bench/live_capture.py [--crds 500] [--per-
 from __future__ import annotations
 
 import argparse
+import contextlib
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from fakeapi import FakeApiServer, FakeCluster  # noqa: E402 - tests/ is not a package
+from fakeapi import FakeApiServer, FakeCluster, widget_crd  # noqa: E402 - tests/ is not a package
 from kubeconfig import write_kubeconfig  # noqa: E402
 
 SCRIPT = Path(sys.executable).with_name("kubectl-datamodel")
@@ -72,14 +74,8 @@ def main() -> None:
             f"cluster: {args.crds} CRDs, {total:,} custom resources "
             f"(largest kind {_spread(total, args.crds)[0]:,}), {latency_ms:g} ms/request"
         )
-        with FakeApiServer(
-            _cluster(args.crds, args.per_crd), token=TOKEN, latency=args.latency
-        ) as server:
-            config = write_kubeconfig(work / "config", server.url, token=TOKEN)
-            ours = _measure(
-                server,
-                _ours(config, work / "a.db"),
-            )
+        with _serving(_cluster(args.crds, args.per_crd), args.latency, work) as (server, config):
+            ours = _measure(server, _ours(config, work / "a.db"))
             serial = _measure(server, [*_ours(config, work / "c.db"), "--concurrency", "1"])
             naive = _measure(server, [sys.executable, "-c", NAIVE, str(config)])
         _report("ours", ours)
@@ -92,20 +88,16 @@ def main() -> None:
         )
         large = args.crds * args.large
         print(f"\ncluster: {args.crds} CRDs, {large:,} custom resources (memory at scale)")
-        with FakeApiServer(
-            _cluster(args.crds, args.large), token=TOKEN, latency=args.latency
-        ) as server:
-            config = write_kubeconfig(work / "config", server.url, token=TOKEN)
-            big = _measure(
-                server,
-                _ours(config, work / "b.db"),
-            )
+        with _serving(_cluster(args.crds, args.large), args.latency, work) as (server, config):
+            big = _measure(server, _ours(config, work / "b.db"))
         _report("ours", big)
 
 
 def _cluster(crds: int, per_crd: int) -> FakeCluster:
     cluster = FakeCluster()
-    cluster.add(*(_crd(i) for i in range(crds)))
+    # Versions named as real projects name them: not every storage version is "v1".
+    versions = ("v1", "v1beta1", "v1alpha2", "v2")
+    cluster.add(*(widget_crd(i, "bench.example.com", versions[i % 4]) for i in range(crds)))
     for i, count in enumerate(_spread(crds * per_crd, crds)):
         cluster.generate(
             f"widget{i:04d}s.bench.example.com",
@@ -125,33 +117,12 @@ def _spread(total: int, crds: int) -> list[int]:
     return counts
 
 
-def _crd(i: int) -> dict:
-    # Versions named as real projects name them: not every storage version is "v1".
-    version = ("v1", "v1beta1", "v1alpha2", "v2")[i % 4]
-    return {
-        "apiVersion": "apiextensions.k8s.io/v1",
-        "kind": "CustomResourceDefinition",
-        "metadata": {"name": f"widget{i:04d}s.bench.example.com"},
-        "spec": {
-            "group": "bench.example.com",
-            "names": {"kind": f"Widget{i:04d}", "plural": f"widget{i:04d}s"},
-            "scope": "Namespaced",
-            "versions": [
-                {
-                    "name": version,
-                    "served": True,
-                    "storage": True,
-                    "schema": {
-                        "openAPIV3Schema": {
-                            "type": "object",
-                            "x-kubernetes-preserve-unknown-fields": True,
-                        }
-                    },
-                    "subresources": {"status": {}},
-                }
-            ],
-        },
-    }
+@contextlib.contextmanager
+def _serving(
+    cluster: FakeCluster, latency: float, work: Path
+) -> Iterator[tuple[FakeApiServer, Path]]:
+    with FakeApiServer(cluster, token=TOKEN, latency=latency) as server:
+        yield server, write_kubeconfig(work / "config", server.url, token=TOKEN)
 
 
 def _ours(config: Path, db_path: Path) -> list[str]:

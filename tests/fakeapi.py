@@ -1524,20 +1524,8 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self._serve()
 
-    def do_HEAD(self) -> None:
-        self._serve()
-
-    def do_POST(self) -> None:
-        self._serve()
-
-    def do_PUT(self) -> None:
-        self._serve()
-
-    def do_PATCH(self) -> None:
-        self._serve()
-
-    def do_DELETE(self) -> None:
-        self._serve()
+    # Every method gets an answer (405 for writes) from the same dispatcher.
+    do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_GET  # noqa: N815 - http.server names
 
     def _client_cn(self) -> str | None:
         """The verified client certificate's subject CN (kube's user name).
@@ -2065,6 +2053,34 @@ def _not_acceptable() -> ApiError:
     )
 
 
+def widget_crd(i: int, group: str, version: str = "v1alpha1") -> dict[str, Any]:
+    """A small namespaced CRD, ``widget<i>s.<group>``, for clusters of many CRDs."""
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"widget{i:04d}s.{group}"},
+        "spec": {
+            "group": group,
+            "names": {"kind": f"Widget{i:04d}", "plural": f"widget{i:04d}s"},
+            "scope": "Namespaced",
+            "versions": [
+                {
+                    "name": version,
+                    "served": True,
+                    "storage": True,
+                    "schema": {
+                        "openAPIV3Schema": {
+                            "type": "object",
+                            "x-kubernetes-preserve-unknown-fields": True,
+                        }
+                    },
+                    "subresources": {"status": {}},
+                }
+            ],
+        },
+    }
+
+
 __all__ = [
     "CORPUS",
     "DEFAULT_DISCOVERY",
@@ -2078,4 +2094,5 @@ __all__ = [
     "parse_accept",
     "parse_field_selector",
     "parse_label_selector",
+    "widget_crd",
 ]

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import trustme
 from conftest import CLUSTER_V1, CLUSTER_V2, ROOT
-from fakeapi import FakeApiServer, FakeCluster, load_manifests
+from fakeapi import FakeApiServer, FakeCluster, load_manifests, widget_crd
 from kubeconfig import write_kubeconfig
 
 TOKEN = "s3cr3t-token-value"
@@ -382,27 +382,7 @@ def test_a_cluster_without_olm_has_no_csvs_and_no_error(run, tmp_path, db_path):
 
 
 def _many_crds(count: int) -> list[dict]:
-    return [
-        {
-            "apiVersion": "apiextensions.k8s.io/v1",
-            "kind": "CustomResourceDefinition",
-            "metadata": {"name": f"widget{i:04d}s.example.com"},
-            "spec": {
-                "group": "example.com",
-                "names": {"kind": f"Widget{i:04d}", "plural": f"widget{i:04d}s"},
-                "scope": "Namespaced",
-                "versions": [
-                    {
-                        "name": "v1alpha1",
-                        "served": True,
-                        "storage": True,
-                        "schema": {"openAPIV3Schema": {"type": "object"}},
-                    }
-                ],
-            },
-        }
-        for i in range(count)
-    ]
+    return [widget_crd(i, "example.com") for i in range(count)]
 
 
 def test_crd_list_pages_and_restarts_after_an_expired_continue_token(run, tmp_path, db_path):
