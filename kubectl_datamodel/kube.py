@@ -18,7 +18,7 @@ import os
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -144,6 +144,16 @@ class Api:
             if next_token is None:
                 return
             token = next_token
+
+    def collect(self, path: str, convert: Callable[[JSON], JSON]) -> list[JSON]:
+        """Every item of a list, each passed through ``convert`` as its page arrives, so only
+        one page is ever held as the server sent it. A restarted list starts afresh."""
+        found: list[JSON] = []
+        for page in self.pages(path):
+            if page.first:
+                found.clear()
+            found.extend(convert(item) for item in page.items)
+        return found
 
     def count(self, path: str, query: Sequence[tuple[str, str | int]] = ()) -> Count:
         """Count a list without reading it: one metadata-only item plus the server's

@@ -154,8 +154,12 @@ def _count_jobs(
     for crd in crds:
         path = _instances_path(crd, namespace)
         if path is not None:
-            jobs[f"count {crd['metadata']['name']}"] = functools.partial(api.count, path)
+            jobs[_count_key(crd)] = functools.partial(api.count, path)
     return jobs
+
+
+def _count_key(crd: JSON) -> str:
+    return f"count {crd['metadata']['name']}"
 
 
 def _run_all(
@@ -178,7 +182,7 @@ def _run_all(
 def _inventory(crds: list[JSON], results: dict[str, Any]) -> capture.Inventory:
     inventory = capture.Inventory(crds=crds)
     for crd in crds:
-        counted = results.get(f"count {crd['metadata']['name']}")
+        counted = results.get(_count_key(crd))
         if isinstance(counted, kube.Count):
             inventory.instance_counts[crd["metadata"]["name"]] = counted.total
             manager = records.status_manager(counted.sample or {})
@@ -197,17 +201,15 @@ def _inventory(crds: list[JSON], results: dict[str, Any]) -> capture.Inventory:
 
 def _list(api: kube.Api, resource: tuple[str, str, str], namespace: str | None) -> list[JSON]:
     """Every object of a kind, with apiVersion/kind filled in (list items omit them) and
-    managedFields dropped as each page arrives, so only one page is ever held in full."""
+    managedFields dropped."""
     api_version, plural, kind = resource
-    found: list[JSON] = []
-    for page in api.pages(_path(api_version, plural, namespace)):
-        if page.first:
-            found.clear()
-        for item in page.items:
-            item["apiVersion"], item["kind"] = api_version, kind
-            (item.get("metadata") or {}).pop("managedFields", None)
-            found.append(item)
-    return found
+
+    def typed(item: JSON) -> JSON:
+        item["apiVersion"], item["kind"] = api_version, kind
+        (item.get("metadata") or {}).pop("managedFields", None)
+        return item
+
+    return api.collect(_path(api_version, plural, namespace), typed)
 
 
 def _get(api: kube.Api, path: str) -> JSON:
@@ -216,18 +218,14 @@ def _get(api: kube.Api, path: str) -> JSON:
 
 def _nodes(api: kube.Api) -> list[JSON]:
     """Nodes, cut down to what platform detection reads: a 5,000-node cluster stays small."""
-    found: list[JSON] = []
-    for page in api.pages(_path(NODES[0], NODES[1], None)):
-        if page.first:
-            found.clear()
-        found.extend(
-            {
-                "metadata": {"labels": (n.get("metadata") or {}).get("labels") or {}},
-                "spec": {"providerID": (n.get("spec") or {}).get("providerID")},
-            }
-            for n in page.items
-        )
-    return found
+    return api.collect(_path(NODES[0], NODES[1], None), _platform_facts)
+
+
+def _platform_facts(node: JSON) -> JSON:
+    return {
+        "metadata": {"labels": (node.get("metadata") or {}).get("labels") or {}},
+        "spec": {"providerID": (node.get("spec") or {}).get("providerID")},
+    }
 
 
 def _instances_path(crd: JSON, namespace: str | None) -> str | None:
@@ -251,9 +249,4 @@ def _path(api_version: str, plural: str, namespace: str | None) -> str:
 
 
 def _webhook_services(crds: Iterable[JSON]) -> set[tuple[str, str]]:
-    found = set()
-    for crd in crds:
-        service = records.conversion_service(crd)
-        if service is not None:
-            found.add(service)
-    return found
+    return {s for s in map(records.conversion_service, crds) if s is not None}
