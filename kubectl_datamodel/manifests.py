@@ -68,6 +68,27 @@ def read(dirs: Sequence[Path] = (), files: Sequence[Path] = ()) -> ManifestSet:
     return result
 
 
+def load_document(path: Path, what: str) -> Any:
+    """The one JSON or YAML document in a file that holds data rather than manifests (an
+    export, an ignore file). ``what`` names the file's role in error messages."""
+    if not path.is_file():
+        problem = "is a directory" if path.is_dir() else "no such file"
+        raise errors.ManifestError(f"{what} {path}: {problem}")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise errors.ManifestError(f"{what} {path}: not UTF-8 text ({exc.reason})") from exc
+    except OSError as exc:
+        raise errors.ManifestError(f"{what} {path}: {exc.strerror}") from exc
+    documents = (
+        _parse_json(path, text) if path.suffix.lower() == ".json" else _parse_yaml(path, text)
+    )
+    documents = [d for d in documents if d is not None]
+    if len(documents) != 1:
+        raise errors.ManifestError(f"{what} {path}: expected one document, found {len(documents)}")
+    return documents[0]
+
+
 def _expand_dirs(dirs: Iterable[Path]) -> Iterator[Path]:
     for directory in dirs:
         if not directory.exists():

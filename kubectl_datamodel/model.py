@@ -69,6 +69,24 @@ class CrdRecord:
         }
         return _with_spec(data, self.spec, include_spec)
 
+    @classmethod
+    def from_dict(cls, data: JSON) -> CrdRecord:
+        """The inverse of ``as_dict``: a record read back from an export file."""
+        return cls(
+            name=data["name"],
+            group=data["group"],
+            kind=data["kind"],
+            plural=data["plural"],
+            singular=data["singular"],
+            scope=data["scope"],
+            versions=tuple(CrdVersion(**v) for v in data["versions"]),
+            labels=dict(data["labels"] or {}),
+            annotations=dict(data["annotations"] or {}),
+            creation_timestamp=data["creation_timestamp"],
+            instance_count=data["instance_count"],
+            spec=data.get("spec") or {},
+        )
+
 
 @dataclasses.dataclass(frozen=True)
 class OperatorRecord:
@@ -108,6 +126,24 @@ class OperatorRecord:
         }
         return _with_spec(data, self.spec, include_spec)
 
+    @classmethod
+    def from_dict(cls, data: JSON) -> OperatorRecord:
+        return cls(
+            name=data["name"],
+            namespace=data["namespace"],
+            operator_type=data["type"],
+            images=tuple(data["images"]),
+            version=data["version"],
+            framework=data["framework"],
+            replicas=data["replicas"],
+            ready_replicas=data["ready_replicas"],
+            managed_crds=tuple(data["managed_crds"]),
+            evidence=dict(data["evidence"] or {}),
+            creation_timestamp=data["creation_timestamp"],
+            labels=dict(data["labels"] or {}),
+            spec=data.get("spec") or {},
+        )
+
 
 @dataclasses.dataclass(frozen=True)
 class CsvRecord:
@@ -141,6 +177,24 @@ class CsvRecord:
             "creation_timestamp": self.creation_timestamp,
         }
         return _with_spec(data, self.spec, include_spec)
+
+    @classmethod
+    def from_dict(cls, data: JSON) -> CsvRecord:
+        return cls(
+            name=data["name"],
+            namespace=data["namespace"],
+            display_name=data["display_name"],
+            version=data["version"],
+            phase=data["phase"],
+            description=data["description"],
+            provider=data["provider"],
+            owned_crds=tuple(data["owned_crds"]),
+            required_crds=tuple(data["required_crds"]),
+            replaces=data["replaces"],
+            skips=tuple(data["skips"]),
+            creation_timestamp=data["creation_timestamp"],
+            spec=data.get("spec") or {},
+        )
 
 
 def _with_spec(data: JSON, spec: JSON, include_spec: bool) -> JSON:
@@ -228,6 +282,22 @@ class SnapshotSummary:
             "notes": self.notes,
             "created_at": self.created_at,
         }
+
+    @classmethod
+    def from_dict(cls, data: JSON) -> SnapshotSummary:
+        return cls(
+            id=data["id"],
+            timestamp=data["timestamp"],
+            cluster_context=data["cluster_context"],
+            cluster_info=ClusterInfo.from_dict(data["cluster_info"] or {}),
+            components=tuple(data["components"]),
+            crd_count=data["crd_count"],
+            operator_count=data["operator_count"],
+            csv_count=data["csv_count"],
+            namespace_filter=data["namespace_filter"],
+            notes=data["notes"],
+            created_at=data["created_at"],
+        )
 
 
 @dataclasses.dataclass(frozen=True)

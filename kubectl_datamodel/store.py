@@ -39,8 +39,13 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def _digest(text: str) -> str:
+def digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def spec_digest(spec: Any) -> str:
+    """The content address a spec is stored under."""
+    return digest(canonical_json(spec))
 
 
 def _translated(method: Callable[..., T]) -> Callable[..., T]:
@@ -119,17 +124,17 @@ class Store:
     def _store_records(self, section: schema.Section, records: Sequence[Any]) -> list[int]:
         """Store each distinct record (and its spec) once; return the row id of each."""
         spec_texts = [canonical_json(r.spec) for r in records]
-        spec_digests = [_digest(t) for t in spec_texts]
+        spec_digests = [digest(t) for t in spec_texts]
         spec_ids = self._store_content(
             "specs", {d: {"body": t} for d, t in zip(spec_digests, spec_texts, strict=True)}
         )
         rows = []
-        for record, spec_digest in zip(records, spec_digests, strict=True):
+        for record, spec_sha in zip(records, spec_digests, strict=True):
             columns = section.record_columns(record)
-            digest = _digest(canonical_json({**columns, "spec": spec_digest}))
-            rows.append((digest, {**columns, "spec_id": spec_ids[spec_digest]}))
+            record_sha = digest(canonical_json({**columns, "spec": spec_sha}))
+            rows.append((record_sha, {**columns, "spec_id": spec_ids[spec_sha]}))
         record_ids = self._store_content(section.records, dict(rows))
-        return [record_ids[digest] for digest, _row in rows]
+        return [record_ids[record_sha] for record_sha, _row in rows]
 
     def _store_content(self, table: str, rows: dict[str, model.JSON]) -> dict[str, int]:
         """Insert the rows whose sha256 the table lacks; map every sha256 to its row id."""
@@ -231,6 +236,36 @@ class Store:
             "WHERE l.snapshot_id = ? ORDER BY l.id",
             [snapshot_id],
         )
+
+    @_translated
+    def spec_digests(self, snapshot_id: int) -> dict[str, list[str]]:
+        """The sha256 of each record's spec, per section, in the order ``get_snapshot`` returns
+        the records: drift compares these before it reads a single spec."""
+        self.summary(snapshot_id)
+        return {
+            section.name: [
+                row["sha256"]
+                for row in self._rows(
+                    f"SELECT s.sha256 FROM {section.links} l "
+                    f"JOIN {section.records} r ON r.id = l.record_id "
+                    "JOIN specs s ON s.id = r.spec_id WHERE l.snapshot_id = ? ORDER BY l.id",
+                    [snapshot_id],
+                )
+            ]
+            for section in schema.SECTIONS
+        }
+
+    @_translated
+    def load_specs(self, digests: Iterable[str]) -> dict[str, model.JSON]:
+        """Specs by sha256, for the few records whose content changed."""
+        found: dict[str, model.JSON] = {}
+        wanted = list(dict.fromkeys(digests))
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT sha256, body FROM specs WHERE sha256 IN ({marks})"
+            found.update((row[0], json.loads(row[1])) for row in self.conn.execute(sql, chunk))
+        return found
 
     @_translated
     def stats(self) -> model.JSON:
