@@ -1,0 +1,140 @@
+"""What a drift report is made of: changes, their severity, and the two sides compared.
+
+Plain data, standard library only, so the renderers and the CLI can use it without loading
+deepdiff. ``drift.py`` produces these; docs/drift.md lists every rule and its severity.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from typing import Any
+
+JSON = dict[str, Any]
+
+KINDS = ("CRD", "Operator", "CSV")
+
+
+class Severity(enum.IntEnum):
+    """How much a change matters to the cluster's users. Ordered: BREAKING > WARNING > INFO."""
+
+    INFO = 1  # worth knowing; nothing that worked stops working
+    WARNING = 2  # may break someone, or needs a person to look (a storage version flip)
+    BREAKING = 3  # clients or stored data stop working (a served version removed)
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.upper()]
+        except KeyError:
+            names = ", ".join(s.label for s in sorted(cls, reverse=True))
+            raise ValueError(f"severity {text!r} is not one of {names}") from None
+
+
+class Action(str, enum.Enum):
+    """What happened at a path: reversing the two sides swaps ADDED and REMOVED."""
+
+    ADDED = "added"
+    REMOVED = "removed"
+    CHANGED = "changed"
+
+    def mirrored(self) -> Action:
+        return {Action.ADDED: Action.REMOVED, Action.REMOVED: Action.ADDED}.get(self, self)
+
+
+@dataclasses.dataclass(frozen=True)
+class Change:
+    """One difference between two snapshots, at one place in one object.
+
+    ``kind`` is CRD, Operator or CSV. ``name`` is the CRD's name, the operator workload's name
+    or the CSV's package. ``version`` is the CRD version a schema change was found in.
+    ``path`` says where in the object (``.spec.foo.bar``, ``versions[v1].served``), empty for
+    the whole object. ``old`` and ``new`` are the values before and after, None when absent.
+    ``rule`` names the rule that classified the change (see docs/drift.md).
+    """
+
+    kind: str
+    name: str
+    rule: str
+    severity: Severity
+    action: Action
+    message: str
+    path: str = ""
+    namespace: str | None = None
+    version: str | None = None
+    old: Any = None
+    new: Any = None
+
+    @property
+    def subject(self) -> str:
+        return f"{self.namespace}/{self.name}" if self.namespace else self.name
+
+    def as_dict(self) -> JSON:
+        return {
+            "kind": self.kind,
+            "namespace": self.namespace,
+            "name": self.name,
+            "action": self.action.value,
+            "severity": self.severity.label,
+            "rule": self.rule,
+            "version": self.version,
+            "path": self.path,
+            "old": self.old,
+            "new": self.new,
+            "message": self.message,
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class Side:
+    """One of the two things compared, described for the report's header.
+
+    ``source`` is ``snapshot`` (stored), ``export`` (a `database export` file), ``manifests``
+    (files on disk, not stored) or ``cluster`` (read live, not stored).
+    """
+
+    ref: str
+    source: str
+    cluster_context: str
+    timestamp: str | None = None
+    snapshot_id: int | None = None
+    location: str | None = None  # the export file, the manifest folders, or the API server
+
+    @property
+    def label(self) -> str:
+        if self.snapshot_id is not None:
+            return f"snapshot {self.snapshot_id} ({self.cluster_context}, {self.timestamp})"
+        return f"{self.source} {self.location or self.ref} ({self.cluster_context})"
+
+    def as_dict(self) -> JSON:
+        return {
+            "ref": self.ref,
+            "source": self.source,
+            "snapshot_id": self.snapshot_id,
+            "cluster_context": self.cluster_context,
+            "timestamp": self.timestamp,
+            "location": self.location,
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class DriftReport:
+    old: Side
+    new: Side
+    changes: tuple[Change, ...]
+    ignored: int = 0  # changes silenced by --ignore rules
+    notes: tuple[str, ...] = ()  # what could not be compared, and why
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for c in self.changes if c.severity is severity)
+
+    def at_or_above(self, threshold: Severity) -> list[Change]:
+        return [c for c in self.changes if c.severity >= threshold]
+
+    @property
+    def highest(self) -> Severity | None:
+        return max((c.severity for c in self.changes), default=None)
