@@ -57,15 +57,20 @@ def run(capsys: pytest.CaptureFixture[str]):
 
 
 @pytest.fixture(scope="session")
-def _v1_v2_template(tmp_path_factory: pytest.TempPathFactory, captured_v1: model.Snapshot) -> Path:
+def _v1_v2_template(
+    tmp_path_factory: pytest.TempPathFactory,
+    captured_v1: model.Snapshot,
+    captured_v2: model.Snapshot,
+) -> Path:
     """Built once per session: parsing the examples is the slow part of most tests."""
     path = tmp_path_factory.mktemp("template") / "inventory.db"
-    v2_options = CaptureOptions(from_dirs=(CLUSTER_V2,), context="demo", notes="after upgrade")
     with store.open_store(path, create=True) as db:
         db.write_snapshot(
             dataclasses.replace(captured_v1, cluster_context="demo", notes="baseline")
         )
-        db.write_snapshot(capture.capture_manifests(v2_options).snapshot)
+        db.write_snapshot(
+            dataclasses.replace(captured_v2, cluster_context="demo", notes="after upgrade")
+        )
     return path
 
 
@@ -80,3 +85,8 @@ def stored_v1_v2(_v1_v2_template: Path, db_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def captured_v1() -> model.Snapshot:
     return capture.capture_manifests(CaptureOptions(from_dirs=(CLUSTER_V1,))).snapshot
+
+
+@pytest.fixture(scope="session")
+def captured_v2() -> model.Snapshot:
+    return capture.capture_manifests(CaptureOptions(from_dirs=(CLUSTER_V2,))).snapshot
