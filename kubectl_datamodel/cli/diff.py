@@ -1,0 +1,203 @@
+"""`kubectl datamodel diff`: what changed between two snapshots, and what it breaks."""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kubectl_datamodel import capture, changes, drift, drift_report, errors, ignore, refs, store
+from kubectl_datamodel import report as report_module
+from kubectl_datamodel.cli import common, progress
+from kubectl_datamodel.options import DEFAULT_CONCURRENCY, DEFAULT_QPS
+from kubectl_datamodel.status import ExitStatus
+
+HELP = (
+    "Report drift between two snapshots: what was added, removed and changed, and which "
+    "changes break clients. OLD and NEW are snapshot ids, latest, latest~N, "
+    "CONTEXT@latest[~N], or files written by `database export`; by default the latest two "
+    "snapshots. Exit status 3 when a change is at or above --fail-on."
+)
+EPILOG = (
+    "Examples: kubectl datamodel diff 1 2 -o markdown --fail-on breaking  |  "
+    "kubectl datamodel diff latest --against-dir rendered/"
+)
+DEFAULT_REFS = ("latest~1", "latest")
+FAIL_ON = {"none": None, "any": changes.Severity.INFO, **{s.label: s for s in changes.Severity}}
+
+
+class DiffFormat(str, enum.Enum):
+    TABLE = "table"
+    MARKDOWN = "markdown"
+    JSON = "json"
+    YAML = "yaml"
+
+
+def diff(
+    ctx: typer.Context,
+    references: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="[OLD] [NEW]", help="What to compare.", show_default=False),
+    ] = None,
+    against_dir: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--against-dir",
+            metavar="DIR",
+            help="Compare with the manifests in DIR (desired state; not stored). Repeatable.",
+        ),
+    ] = None,
+    against_file: Annotated[
+        list[Path] | None,
+        typer.Option("--against-file", metavar="FILE", help="Like --against-dir, for a file."),
+    ] = None,
+    against_live: Annotated[
+        bool, typer.Option("--against-live", help="Compare with the cluster now (not stored).")
+    ] = False,
+    cluster_context: common.ClusterContextOption = None,
+    output: Annotated[
+        DiffFormat,
+        typer.Option("--output", "-o", help="Output format.", case_sensitive=False),
+    ] = DiffFormat.TABLE,
+    fail_on: Annotated[
+        str,
+        typer.Option(
+            "--fail-on",
+            metavar="LEVEL",
+            help="Exit 3 when a change is at or above LEVEL: none, any, warning or breaking.",
+        ),
+    ] = "none",
+    ignore_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--ignore", metavar="FILE", help="YAML rules silencing accepted drift (docs/drift.md)."
+        ),
+    ] = None,
+    kubeconfig: common.KubeconfigOption = None,
+    context: common.ContextOption = None,
+    namespace: common.NamespaceOption = None,
+    request_timeout: common.RequestTimeoutOption = "30s",
+    concurrency: common.ConcurrencyOption = DEFAULT_CONCURRENCY,
+    qps: common.QpsOption = DEFAULT_QPS,
+    quiet: common.QuietOption = False,
+    db_path: common.DbPathOption = None,
+) -> int:
+    threshold = _threshold(fail_on)
+    rules = ignore.load(ignore_file) if ignore_file is not None else []
+    parsed = [refs.parse(text) for text in references or ()]
+    against = bool(against_dir or against_file or against_live)
+    _check_usage(parsed, against_dir or against_file, against_live)
+    with _database(ctx, db_path, parsed) as db:
+        old, new = _sides(db, parsed, cluster_context, against)
+        if against:
+            options = common.capture_options(
+                from_dirs=against_dir,
+                from_files=against_file,
+                context=context or (None if against_live else old.side.cluster_context),
+                namespace=namespace if namespace is not None else old.namespace_filter,
+                all_namespaces=False,
+                components=old.components,
+                notes=None,
+                cluster=common.cluster_options(
+                    kubeconfig, context, request_timeout, concurrency, qps
+                ),
+            )
+            with progress.capture_progress(quiet) as display:
+                result = capture.capture(options, display)
+            new = refs.from_capture(result.snapshot, "live" if against_live else "manifests")
+        report = drift.diff(old, new, rules)
+    _render(
+        report, output, threshold, _rerun(references or [], against_dir, against_file, against_live)
+    )
+    if threshold is not None and report.at_or_above(threshold):
+        return ExitStatus.FINDINGS
+    return ExitStatus.OK
+
+
+def _threshold(text: str) -> changes.Severity | None:
+    try:
+        return FAIL_ON[text.lower()]
+    except KeyError:
+        raise errors.UsageError(
+            f"--fail-on {text!r}: expected none, any, warning or breaking"
+        ) from None
+
+
+def _check_usage(parsed: list[refs.Ref], against_files: object, against_live: bool) -> None:
+    if len(parsed) > 2:
+        raise errors.UsageError(f"diff compares two snapshots; {len(parsed)} were given")
+    if against_files and against_live:
+        raise errors.UsageError(
+            "--against-live and --against-dir/--against-file exclude each other"
+        )
+    if (against_files or against_live) and len(parsed) == 2:
+        raise errors.UsageError(
+            "--against-dir, --against-file and --against-live compare ONE snapshot with "
+            "another source; give one reference (e.g. `diff latest --against-dir DIR`)"
+        )
+
+
+@contextlib.contextmanager
+def _database(
+    ctx: typer.Context, db_path: Path | None, parsed: list[refs.Ref]
+) -> Iterator[store.Store | None]:
+    """The database, unless both sides are export files: those compare without one."""
+    if len(parsed) == 2 and all(r.path is not None for r in parsed):
+        yield None
+        return
+    with store.open_store(common.db_path(ctx, db_path)) as db:
+        yield db
+
+
+def _sides(
+    db: store.Store | None, parsed: list[refs.Ref], context: str | None, against: bool
+) -> tuple[drift.Records, drift.Records]:
+    """OLD and NEW as given; one reference alone is compared with its context's latest."""
+    if not parsed:
+        parsed = [refs.parse("latest")] if against else [refs.parse(t) for t in DEFAULT_REFS]
+    old = refs.resolve(parsed[0], db, context)
+    if against:
+        return old, old  # the caller captures NEW
+    if len(parsed) == 1:
+        return old, refs.resolve(refs.parse("latest"), db, old.side.cluster_context)
+    return old, refs.resolve(parsed[1], db, context)
+
+
+def _render(
+    report: changes.DriftReport,
+    output: DiffFormat,
+    threshold: changes.Severity | None,
+    rerun: str,
+) -> None:
+    if output is DiffFormat.TABLE:
+        if report.changes:
+            common.print_tables(drift_report.tables(report))
+        typer.echo(drift_report.summary_line(report))
+        for note in report.notes:
+            common.info(f"note: {note}")
+    elif output is DiffFormat.MARKDOWN:
+        hint = f"run `kubectl datamodel diff {rerun} -o json`"
+        typer.echo(drift_report.markdown(report, full_report_hint=hint), nl=False)
+    else:
+        document = drift_report.document(report, fail_on=threshold)
+        common.print_document(document, report_module.Format(output.value))
+
+
+def _rerun(
+    references: list[str],
+    against_dir: list[Path] | None,
+    against_file: list[Path] | None,
+    against_live: bool,
+) -> str:
+    """The arguments that reproduce this comparison, for the comment's "full report" hint."""
+    words = list(references) or (
+        ["latest"] if against_dir or against_file or against_live else list(DEFAULT_REFS)
+    )
+    words += [f"--against-dir {d}" for d in against_dir or ()]
+    words += [f"--against-file {f}" for f in against_file or ()]
+    words += ["--against-live"] if against_live else []
+    return " ".join(words)
