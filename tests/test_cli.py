@@ -623,6 +623,7 @@ def test_every_command_is_in_the_readme():
         "crd list",
         "operators list",
         "olm list",
+        "diff",
     ]
     missing = [c for c in commands if f"kubectl datamodel {c}" not in readme]
     assert missing == []
