@@ -15,7 +15,7 @@ import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
-from kubectl_datamodel import changes, crdcompat, ignore, model, paths, store
+from kubectl_datamodel import changes, crdcompat, ignore, model, olm, paths, store, workloads
 from kubectl_datamodel.changes import Action, Change, Severity
 
 JSON = dict[str, Any]
@@ -289,8 +289,6 @@ def _operators(old: Records, new: Records, with_specs: bool) -> list[Change]:
     for (o, _), (n, _) in matched.pairs:
         found += _operator_columns(o, n, with_specs)
     if with_specs:
-        from kubectl_datamodel import workloads
-
         for _o, o_spec, n, n_spec in _changed_specs(old, new, matched.pairs):
             named = workloads.compare(o_spec, n_spec)
             found += [_operator_change(n, c) for c in named]
@@ -444,8 +442,6 @@ def _subject(record: Any) -> str:
 
 
 def _csvs(old: Records, new: Records, with_specs: bool) -> list[Change]:
-    from kubectl_datamodel import olm
-
     matched = _match(old.csvs, new.csvs, lambda r: (r.namespace, r.name))
     matched.pair_where(olm.related)
     matched.pair_by(lambda r: (r.namespace, olm.package(r)))
@@ -464,8 +460,6 @@ def _csvs(old: Records, new: Records, with_specs: bool) -> list[Change]:
 def _csv_sections(leaves: Iterable[tuple[str, Any, Any]]) -> dict[str, int]:
     """Count changed fields per top-level section (``.spec.install``...): a CSV upgrade
     rewrites hundreds of descriptors, which a person reads as one line per section."""
-    from kubectl_datamodel import olm
-
     counts: dict[str, int] = {}
     for path, _before, _after in leaves:
         if _covered(path, olm.COVERED):
@@ -594,8 +588,6 @@ def _covered(path: str, globs: Iterable[paths.Glob]) -> bool:
 def _is_default(path: str, before: Any, after: Any) -> bool:
     """A field one side lacks and the other holds at the API server's default: the live
     object was defaulted, the manifest was not. Not drift."""
-    from kubectl_datamodel import workloads
-
     if before is not None and after is not None:
         return False
     present = after if before is None else before
