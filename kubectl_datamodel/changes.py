@@ -42,6 +42,13 @@ class Action(str, enum.Enum):
     REMOVED = "removed"
     CHANGED = "changed"
 
+    @classmethod
+    def between(cls, old: Any, new: Any) -> Action:
+        """What happened to a value that was ``old`` and is ``new`` (None: absent)."""
+        if old is None:
+            return cls.ADDED
+        return cls.REMOVED if new is None else cls.CHANGED
+
     def mirrored(self) -> Action:
         return {Action.ADDED: Action.REMOVED, Action.REMOVED: Action.ADDED}.get(self, self)
 

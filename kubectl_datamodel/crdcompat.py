@@ -103,19 +103,13 @@ class _Found:
         self.items.append(
             changes.Change(
                 kind="CRD", name=self.name, rule=rule, severity=severity,
-                action=action or _action(old, new), message=message, path=path,
+                action=action or changes.Action.between(old, new), message=message, path=path,
                 version=self.version, old=old, new=new,
             )
         )  # fmt: skip
 
     def view(self, version: str) -> _Found:
         return _Found(self.name, version, self.items)
-
-
-def _action(old: Any, new: Any) -> changes.Action:
-    if old is None:
-        return changes.Action.ADDED
-    return changes.Action.REMOVED if new is None else changes.Action.CHANGED
 
 
 def _by_direction(old: Any, new: Any, *severities: Severity) -> Severity:
@@ -216,7 +210,7 @@ def _names(found: _Found, old: JSON, new: JSON) -> None:
         before_set, after_set = set(old.get(field) or ()), set(new.get(field) or ())
         for item in sorted(before_set ^ after_set):
             before, after = (item, None) if item in before_set else (None, item)
-            message = f"{field} entry {item!r} {_action(before, after).value}"
+            message = f"{field} entry {item!r} {changes.Action.between(before, after).value}"
             found.add("crd.names", INFO, f"spec.names.{field}", before, after, message)
 
 
@@ -290,7 +284,8 @@ def _version_flags(found: _Found, version: str, old: _Version, new: _Version) ->
         if not _same(sub_before, sub_after):
             severity = _by_direction(sub_before, sub_after, INFO, BREAKING, WARNING)
             path = f"{prefix}.subresources.{kind}"
-            message = f"{kind} subresource {_action(sub_before, sub_after).value} in {version}"
+            what = changes.Action.between(sub_before, sub_after).value
+            message = f"{kind} subresource {what} in {version}"
             found.add("crd.subresource", severity, path, sub_before, sub_after, message)
     if not _same(old.columns, new.columns):
         path, message = f"{prefix}.additionalPrinterColumns", f"{version} printer columns changed"

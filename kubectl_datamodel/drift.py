@@ -412,7 +412,7 @@ def _op(
         namespace=record.namespace,
         rule=rule,
         severity=severity,
-        action=_action(before, after),
+        action=Action.between(before, after),
         message=message,
         path=path,
         old=before,
@@ -600,7 +600,7 @@ def _is_default(path: str, before: Any, after: Any) -> bool:
 def _field_change(
     kind: str, name: str, namespace: str | None, rule: str, path: str, before: Any, after: Any
 ) -> Change:
-    action = _action(before, after)
+    action = Action.between(before, after)
     return Change(
         kind=kind,
         name=name,
@@ -613,9 +613,3 @@ def _field_change(
         old=before,
         new=after,
     )
-
-
-def _action(before: Any, after: Any) -> Action:
-    if before is None:
-        return Action.ADDED
-    return Action.REMOVED if after is None else Action.CHANGED

@@ -74,16 +74,7 @@ def load_document(path: Path, what: str) -> Any:
     if not path.is_file():
         problem = "is a directory" if path.is_dir() else "no such file"
         raise errors.ManifestError(f"{what} {path}: {problem}")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise errors.ManifestError(f"{what} {path}: not UTF-8 text ({exc.reason})") from exc
-    except OSError as exc:
-        raise errors.ManifestError(f"{what} {path}: {exc.strerror}") from exc
-    documents = (
-        _parse_json(path, text) if path.suffix.lower() == ".json" else _parse_yaml(path, text)
-    )
-    documents = [d for d in documents if d is not None]
+    documents = [d for d in _documents(path, f"{what} ") if d is not None]
     if len(documents) != 1:
         raise errors.ManifestError(f"{what} {path}: expected one document, found {len(documents)}")
     return documents[0]
@@ -112,15 +103,7 @@ def _check_files(files: Iterable[Path]) -> Iterator[Path]:
 
 def _read_file(path: Path) -> tuple[list[SourceObject], int]:
     """Return the objects in one file and how many documents were not objects."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise errors.ManifestError(f"{path}: not UTF-8 text ({exc.reason})") from exc
-    except OSError as exc:
-        raise errors.ManifestError(f"{path}: {exc.strerror}") from exc
-    documents = (
-        _parse_json(path, text) if path.suffix.lower() == ".json" else _parse_yaml(path, text)
-    )
+    documents = _documents(path)
     objects: list[SourceObject] = []
     skipped = 0
     for index, document in enumerate(documents, start=1):
@@ -131,6 +114,20 @@ def _read_file(path: Path) -> tuple[list[SourceObject], int]:
             skipped += 1
         objects.extend(SourceObject(obj, Origin(str(path), index)) for obj in found)
     return objects, skipped
+
+
+def _documents(path: Path, role: str = "") -> list[Any]:
+    """Every document in a file, JSON or YAML by its suffix; ``role`` ("export file ")
+    prefixes read errors."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise errors.ManifestError(f"{role}{path}: not UTF-8 text ({exc.reason})") from exc
+    except OSError as exc:
+        raise errors.ManifestError(f"{role}{path}: {exc.strerror}") from exc
+    if path.suffix.lower() == ".json":
+        return _parse_json(path, text)
+    return _parse_yaml(path, text)
 
 
 def _parse_json(path: Path, text: str) -> list[Any]:

@@ -225,15 +225,13 @@ def _change(
     message: str,
     action: Action | None = None,
 ) -> Change:
-    if action is None:
-        action = Action.ADDED if old is None else Action.REMOVED if new is None else Action.CHANGED
     return Change(
         kind="CSV",
         name=package(csv),
         namespace=csv.namespace,
         rule=rule,
         severity=severity,
-        action=action,
+        action=action or Action.between(old, new),
         message=message,
         path=path,
         old=old,
