@@ -73,6 +73,8 @@ def main() -> None:
         print(f"  setup (capture, clone, write both): {time.perf_counter() - started:.1f} s\n")
         ours = _measure("ours", path, timeout=None)
         naive = _measure("naive", path, timeout=args.naive_timeout)
+    if ours is None:
+        raise SystemExit("ours did not finish")
     if naive is None:
         print(
             f"ours: {ours['wall']:.2f} s, {ours['specs']:,.0f} specs read, "
@@ -83,7 +85,6 @@ def main() -> None:
             f"{args.naive_timeout / ours['wall']:,.0f}x slower (--naive-timeout to wait longer)"
         )
         return
-    assert ours is not None
     print(f"{'approach':<32}{'wall s':>9}{'specs read':>12}{'changes/leaves':>16}{'peak RSS':>11}")
     for label, row in (("ours (refs.stored + drift.diff)", ours), ("naive (DeepDiff)", naive)):
         print(
