@@ -426,3 +426,21 @@ def test_a_malformed_ignore_file_names_the_problem(tmp_path, text, message):
         ignore.load(path)
     assert str(path) in str(caught.value)
     assert message in str(caught.value)
+
+
+def test_kyverno_upgrade_removes_a_crd_and_flips_storage():
+    def crds(version):
+        folder = DATA / "corpus/crds/kyverno" / version
+        return [s.obj for s in manifests.read(dirs=[folder]).objects]
+
+    report = drift.diff(from_objects(crds("v1.12.0")), from_objects(crds("v1.13.0")))
+    (removed,) = find(report, rule="crd.removed")
+    assert (removed.name, removed.severity) == (
+        "admissionreports.kyverno.io",
+        changes.Severity.BREAKING,
+    )
+    flips = {c.name: (c.old, c.new) for c in find(report, rule="crd.storage-version")}
+    assert flips == {
+        "cleanuppolicies.kyverno.io": ("v2beta1", "v2"),
+        "updaterequests.kyverno.io": ("v1beta1", "v2"),
+    }
