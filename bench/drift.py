@@ -30,22 +30,13 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+import peak_rss
+
 from kubectl_datamodel import capture, drift, model, olm, refs, store
 from kubectl_datamodel.options import CaptureOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 R = TypeVar("R")
-
-# Linux keeps a process's peak RSS across exec: each worker is forked from this small wrapper.
-WRAPPER = """
-import os, sys
-pid = os.fork()
-if pid == 0:
-    os.execvp(sys.argv[2], sys.argv[2:])
-_, status, usage = os.wait4(pid, 0)
-open(sys.argv[1], "w").write(str(usage.ru_maxrss))
-sys.exit(os.waitstatus_to_exitcode(status))
-"""
 
 
 def main() -> None:
@@ -231,7 +222,7 @@ def _measure(name: str, path: Path, timeout: float | None) -> dict[str, float] |
     with tempfile.TemporaryDirectory() as scratch:
         rss_file = Path(scratch) / "rss"
         command = [sys.executable, __file__, "--worker", name, "--db", str(path)]
-        wrapped = [sys.executable, "-c", WRAPPER, str(rss_file), *command]
+        wrapped = peak_rss.wrapped(rss_file, command)
         with subprocess.Popen(
             wrapped,
             cwd=ROOT,
@@ -250,7 +241,7 @@ def _measure(name: str, path: Path, timeout: float | None) -> dict[str, float] |
         if done.returncode != 0:
             raise SystemExit(f"{name} failed: {done.stderr}")
         figures: dict[str, float] = json.loads(done.stdout)
-        figures["rss"] = int(rss_file.read_text()) / 1024
+        figures["rss"] = peak_rss.megabytes(rss_file)
     return figures
 
 

@@ -29,20 +29,11 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from fakeapi import FakeApiServer, FakeCluster, widget_crd  # noqa: E402 - tests/ is not a package
 from kubeconfig import write_kubeconfig  # noqa: E402
+from peak_rss import megabytes, wrapped  # noqa: E402
 
 SCRIPT = Path(sys.executable).with_name("kubectl-datamodel")
 CLI = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "kubectl_datamodel"]
 TOKEN = "bench-token"
-
-WRAPPER = """
-import os, sys
-pid = os.fork()
-if pid == 0:
-    os.execvp(sys.argv[2], sys.argv[2:])
-_, status, usage = os.wait4(pid, 0)
-open(sys.argv[1], "w").write(str(usage.ru_maxrss))
-sys.exit(os.waitstatus_to_exitcode(status))
-"""
 
 NAIVE = """
 import sys
@@ -130,17 +121,14 @@ def _ours(config: Path, db_path: Path) -> list[str]:
 
 
 def _measure(server: FakeApiServer, command: list[str]) -> dict[str, float]:
-    """Run one capture as a child process: wall time, its own peak RSS, requests it made.
-
-    Linux keeps a process's peak RSS across exec, and a child forked from this (large) process
-    starts with this process's RSS; so the capture is forked from a small wrapper instead."""
+    """Run one capture as a child process: wall time, its own peak RSS, requests it made."""
     before = len(server.requests)
     with tempfile.TemporaryDirectory() as scratch:
         rss_file, errors = Path(scratch) / "rss", Path(scratch) / "stderr"
         started = time.perf_counter()
         with errors.open("wb") as stderr:
             returncode = subprocess.call(
-                [sys.executable, "-c", WRAPPER, str(rss_file), *command],
+                wrapped(rss_file, command),
                 cwd=ROOT,
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
@@ -148,8 +136,8 @@ def _measure(server: FakeApiServer, command: list[str]) -> dict[str, float]:
         wall = time.perf_counter() - started
         if returncode != 0:
             raise SystemExit(f"{command[:3]} failed: {errors.read_text()}")
-        rss_kb = int(rss_file.read_text())
-    return {"wall": wall, "rss": rss_kb / 1024, "requests": len(server.requests) - before}
+        rss = megabytes(rss_file)
+    return {"wall": wall, "rss": rss, "requests": len(server.requests) - before}
 
 
 def _report(name: str, figures: dict[str, float]) -> None:
