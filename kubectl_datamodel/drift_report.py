@@ -263,7 +263,7 @@ def _section_summary(kind: str, severity: changes.Severity, total: int, shown: i
 def _markdown_row(change: changes.Change) -> str:
     cells = [
         escape(change.subject),
-        escape(change.rule),
+        f"`{change.rule}`",  # ours, never from a cluster: letters, dots and dashes
         escape(_where(change)),
         f"{escape(compact(change.old))} → {escape(compact(change.new))}",
     ]

@@ -378,7 +378,7 @@ snapshot 2 \\(demo, 2026\\-03\\-08T10\\:00\\:00Z\\)
 
 | name | change | where | old → new |
 | --- | --- | --- | --- |
-| httproutes\\.gateway\\.networking\\.k8s\\.io | crd\\.version\\.removed | versions\\[v1alpha2\\] \
+| httproutes\\.gateway\\.networking\\.k8s\\.io | `crd.version.removed` | versions\\[v1alpha2\\] \
 | \\{&quot;served&quot;\\:true,&quot;storage&quot;\\:false\\} → \\- |
 
 </details>
@@ -388,7 +388,7 @@ snapshot 2 \\(demo, 2026\\-03\\-08T10\\:00\\:00Z\\)
 
 | name | change | where | old → new |
 | --- | --- | --- | --- |
-| operators/cert\\-manager | csv\\.version\\.changed | \\.spec\\.version | 1\\.12\\.2 → 1\\.16\\.1 |
+| operators/cert\\-manager | `csv.version.changed` | \\.spec\\.version | 1\\.12\\.2 → 1\\.16\\.1 |
 
 </details>
 """

@@ -57,3 +57,15 @@ def test_listing_snapshots_imports_neither_kubernetes_nor_deepdiff(stored_v1_v2)
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert json.loads(result.stdout.splitlines()[-1]) == [0, False, False]
+
+
+def test_comparing_stored_snapshots_never_loads_the_kubernetes_client(stored_v1_v2):
+    code = (
+        "import sys, json; from kubectl_datamodel import cli; "
+        f"code = cli.run(['diff', '-o', 'json', '--db-path', {str(stored_v1_v2)!r}]); "
+        "print(json.dumps([code, 'kubernetes' in sys.modules]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert json.loads(result.stdout.splitlines()[-1]) == [0, False]
