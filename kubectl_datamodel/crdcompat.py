@@ -17,7 +17,7 @@ import dataclasses
 import json
 from typing import Any
 
-from kubectl_datamodel import changes
+from kubectl_datamodel import changes, records
 
 JSON = dict[str, Any]
 
@@ -150,13 +150,10 @@ class _Version:
 
 
 def _versions(spec: JSON) -> dict[str, _Version]:
-    entries = spec.get("versions") or []
-    if not entries and spec.get("version"):  # v1beta1 with one top-level version
-        entries = [{"name": spec["version"], "served": True, "storage": True}]
     shared_schema = (spec.get("validation") or {}).get("openAPIV3Schema")
     result = {}
-    for entry in entries:
-        if not isinstance(entry, dict) or not entry.get("name"):
+    for entry in records.version_entries(spec):
+        if not entry.get("name"):
             continue
         schema = (entry.get("schema") or {}).get("openAPIV3Schema") or shared_schema
         columns = entry.get("additionalPrinterColumns") or spec.get("additionalPrinterColumns")

@@ -64,9 +64,6 @@ def crd_record(obj: JSON, instance_count: int | None) -> model.CrdRecord:
 
 def crd_versions(spec: JSON) -> tuple[model.CrdVersion, ...]:
     """Versions of a CRD, reading both apiextensions v1 and the older v1beta1 shape."""
-    versions = spec.get("versions")
-    if not versions and spec.get("version"):  # v1beta1 with a single top-level version
-        versions = [{"name": spec["version"], "served": True, "storage": True}]
     return tuple(
         model.CrdVersion(
             name=str(v.get("name")),
@@ -74,9 +71,16 @@ def crd_versions(spec: JSON) -> tuple[model.CrdVersion, ...]:
             storage=bool(v.get("storage", False)),
             deprecated=bool(v.get("deprecated", False)),
         )
-        for v in versions or ()
-        if isinstance(v, dict)
+        for v in version_entries(spec)
     )
+
+
+def version_entries(spec: JSON) -> list[JSON]:
+    """A CRD's ``spec.versions`` entries; v1beta1's single top-level version becomes one."""
+    versions = spec.get("versions")
+    if not versions and spec.get("version"):
+        versions = [{"name": spec["version"], "served": True, "storage": True}]
+    return [v for v in versions or () if isinstance(v, dict)]
 
 
 def csv_record(obj: JSON) -> model.CsvRecord:
