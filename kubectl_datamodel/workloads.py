@@ -125,7 +125,7 @@ def compare(old: JSON, new: JSON) -> list[Finding]:
                 )
             )
         found += _resources(path, before.get("resources"), after.get("resources"))
-    found += _posture_changes(_posture(old), _posture(new))
+    found += _posture_changes(_posture(old, old_containers), _posture(new, new_containers))
     return found
 
 
@@ -179,14 +179,14 @@ _FACTS: dict[str, tuple[Any, Any]] = {
 }
 
 
-def _posture(obj: JSON) -> Posture:
+def _posture(obj: JSON, containers: dict[str, JSON]) -> Posture:
     """Security facts by (place, fact); a container's runAsNonRoot falls back to the pod's."""
     pod = ((obj.get("spec") or {}).get("template") or {}).get("spec") or {}
     pod_context = pod.get("securityContext") or {}
     facts: Posture = {
         (f"{POD}.{flag}", flag): pod.get(flag) for flag in ("hostNetwork", "hostPID", "hostIPC")
     }
-    for path, container in _containers(obj).items():
+    for path, container in containers.items():
         context = container.get("securityContext") or {}
         where = f"{path}.securityContext"
         for fact in ("privileged", "allowPrivilegeEscalation", "readOnlyRootFilesystem"):
