@@ -10,9 +10,9 @@ from typing import Annotated
 
 import typer
 
-from kubectl_datamodel import capture, changes, drift, drift_report, errors, ignore, refs, store
+from kubectl_datamodel import changes, drift, drift_report, errors, ignore, refs, store
 from kubectl_datamodel import report as report_module
-from kubectl_datamodel.cli import common, progress
+from kubectl_datamodel.cli import common, snapshot
 from kubectl_datamodel.options import DEFAULT_CONCURRENCY, DEFAULT_QPS
 from kubectl_datamodel.status import ExitStatus
 
@@ -93,7 +93,7 @@ def diff(
     _check_usage(parsed, against_dir or against_file, against_live)
     with _database(ctx, db_path, parsed) as db:
         old, new = _sides(db, parsed, cluster_context, against)
-        if against:
+        if new is None:  # --against-*: capture NEW like OLD was captured, and store nothing
             options = common.capture_options(
                 from_dirs=against_dir,
                 from_files=against_file,
@@ -106,8 +106,7 @@ def diff(
                     kubeconfig, context, request_timeout, concurrency, qps
                 ),
             )
-            with progress.capture_progress(quiet) as display:
-                result = capture.capture(options, display)
+            result = snapshot.capture_with_warnings(options, quiet=quiet)
             new = refs.from_capture(result.snapshot, "live" if against_live else "manifests")
         report = drift.diff(old, new, rules)
     _render(
@@ -127,7 +126,9 @@ def _threshold(text: str) -> changes.Severity | None:
         ) from None
 
 
-def _check_usage(parsed: list[refs.Ref], against_files: object, against_live: bool) -> None:
+def _check_usage(
+    parsed: list[refs.Ref], against_files: list[Path] | None, against_live: bool
+) -> None:
     if len(parsed) > 2:
         raise errors.UsageError(f"diff compares two snapshots; {len(parsed)} were given")
     if against_files and against_live:
@@ -155,13 +156,14 @@ def _database(
 
 def _sides(
     db: store.Store | None, parsed: list[refs.Ref], context: str | None, against: bool
-) -> tuple[drift.Records, drift.Records]:
-    """OLD and NEW as given; one reference alone is compared with its context's latest."""
+) -> tuple[drift.Records, drift.Records | None]:
+    """OLD and NEW as given; one reference alone is compared with its context's latest. NEW
+    is None when it comes from --against-*, which the caller captures."""
     if not parsed:
         parsed = [refs.parse("latest")] if against else [refs.parse(t) for t in DEFAULT_REFS]
     old = refs.resolve(parsed[0], db, context)
     if against:
-        return old, old  # the caller captures NEW
+        return old, None
     if len(parsed) == 1:
         return old, refs.resolve(refs.parse("latest"), db, old.side.cluster_context)
     return old, refs.resolve(parsed[1], db, context)
