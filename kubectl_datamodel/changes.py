@@ -15,6 +15,11 @@ JSON = dict[str, Any]
 KINDS = ("CRD", "Operator", "CSV")
 
 
+def qualified(namespace: str | None, name: str) -> str:
+    """``namespace/name``, or the bare name of a cluster-scoped object."""
+    return f"{namespace}/{name}" if namespace else name
+
+
 class Severity(enum.IntEnum):
     """How much a change matters to the cluster's users. Ordered: BREAKING > WARNING > INFO."""
 
@@ -78,7 +83,7 @@ class Change:
 
     @property
     def subject(self) -> str:
-        return f"{self.namespace}/{self.name}" if self.namespace else self.name
+        return qualified(self.namespace, self.name)
 
     def as_dict(self) -> JSON:
         return {

@@ -23,6 +23,12 @@ R = TypeVar("R")
 Entry = tuple[R, str]  # a record and the sha256 of its spec
 SpecLoader = Callable[[Sequence[str]], Mapping[str, JSON]]
 SECTIONS = ("crds", "operators", "csvs")
+_SECTION_OF = dict(zip(model.COMPONENTS, SECTIONS, strict=True))  # olm -> csvs
+
+
+def sections_of(components: Iterable[str]) -> list[str]:
+    """Snapshot components (crds, operators, olm) as record sections (crds, operators, csvs)."""
+    return [_SECTION_OF[c] for c in components]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,7 +48,7 @@ class Records:
     @property
     def components(self) -> list[str]:
         """The snapshot components (crds, operators, olm) these sections came from."""
-        return ["olm" if s == "csvs" else s for s in SECTIONS if s in self.sections]
+        return [c for c, section in _SECTION_OF.items() if section in self.sections]
 
     @classmethod
     def in_memory(
@@ -318,8 +324,7 @@ def _operator_presence(record: model.OperatorRecord, action: Action) -> Change:
         rule="operator.added" if added else "operator.removed",
         severity=Severity.INFO if added else Severity.WARNING,
         action=action,
-        message=f"{record.operator_type} {_subject(record)} {action.value}"
-        + ("" if added else crds),
+        message=f"{_workload(record)} {action.value}" + ("" if added else crds),
         old=None if added else record.image,
         new=record.image if added else None,
     )
@@ -330,7 +335,7 @@ def _operator_columns(
 ) -> list[Change]:
     """What the records say without reading specs: version, replicas, framework, links."""
     found = []
-    where = f"{new.operator_type} {_subject(new)}"
+    where = _workload(new)
     if old.version != new.version:
         found.append(
             _op(
@@ -422,7 +427,6 @@ def _op(
 
 def _operator_change(record: model.OperatorRecord, found: Any) -> Change:
     """A workloads.Finding turned into a Change naming the operator."""
-    where = f"{record.operator_type} {_subject(record)}"
     return _op(
         record,
         found.rule,
@@ -430,12 +434,13 @@ def _operator_change(record: model.OperatorRecord, found: Any) -> Change:
         found.path,
         found.old,
         found.new,
-        f"{where}: {found.message}",
+        f"{_workload(record)}: {found.message}",
     )
 
 
-def _subject(record: Any) -> str:
-    return f"{record.namespace}/{record.name}" if record.namespace else record.name
+def _workload(record: model.OperatorRecord) -> str:
+    """How messages name an operator: ``Deployment cert-manager/cert-manager``."""
+    return f"{record.operator_type} {changes.qualified(record.namespace, record.name)}"
 
 
 # -- CSVs ---------------------------------------------------------------------------------------
@@ -582,7 +587,8 @@ def _canonical(value: Any, key: str | None = None) -> Any:
 
 
 def _covered(path: str, globs: Iterable[paths.Glob]) -> bool:
-    return any(g.matches(path) for g in globs)
+    segments = paths.segments_of(path)
+    return any(g.matches_segments(segments) for g in globs)
 
 
 def _is_default(path: str, before: Any, after: Any) -> bool:
@@ -591,8 +597,9 @@ def _is_default(path: str, before: Any, after: Any) -> bool:
     if before is not None and after is not None:
         return False
     present = after if before is None else before
+    segments = paths.segments_of(path)
     return any(
-        glob.matches(path) and len(glob.segments) == len(paths.split(path)) and present in values
+        present in values and glob.matches_segments(segments, exact=True)
         for glob, values in workloads.DEFAULTS
     )
 

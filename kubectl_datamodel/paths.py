@@ -61,21 +61,30 @@ class Glob:
         glob = text if text.startswith((".", "[")) or not text else f".{text}"
         return cls(text=text, segments=split(glob))
 
-    def matches(self, path: str) -> bool:
-        """True when ``path`` is the place this glob names, or lies below it."""
-        try:
-            return _match(self.segments, split(path))
-        except ValueError:
-            return False
+    def matches(self, path: str, *, exact: bool = False) -> bool:
+        """True when ``path`` is the place this glob names or, unless ``exact``, lies below it."""
+        return self.matches_segments(segments_of(path), exact=exact)
+
+    def matches_segments(self, segments: Sequence[str], *, exact: bool = False) -> bool:
+        """``matches`` for a path already split, when one path meets many globs."""
+        return bool(segments) and _match(self.segments, segments, exact)
 
 
-def _match(pattern: Sequence[str], path: Sequence[str]) -> bool:
+def segments_of(path: str) -> tuple[str, ...]:
+    """The segments of ``path``, or none at all when it is not a path: no glob matches it."""
+    try:
+        return split(path)
+    except ValueError:
+        return ()
+
+
+def _match(pattern: Sequence[str], path: Sequence[str], exact: bool) -> bool:
     if not pattern:
-        return True  # the glob named an ancestor of the path
+        return not path or not exact  # the glob named the path itself, or an ancestor of it
     head, rest = pattern[0], pattern[1:]
     if head == ".**":
-        return any(_match(rest, path[i:]) for i in range(len(path) + 1))
-    return bool(path) and _segment_matches(head, path[0]) and _match(rest, path[1:])
+        return any(_match(rest, path[i:], exact) for i in range(len(path) + 1))
+    return bool(path) and _segment_matches(head, path[0]) and _match(rest, path[1:], exact)
 
 
 def _segment_matches(pattern: str, segment: str) -> bool:

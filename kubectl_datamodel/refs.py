@@ -80,13 +80,11 @@ def default_context(db: store.Store) -> str:
     return newest[0].cluster_context
 
 
-def kubeconfig_context(kubeconfig: Path | None = None) -> str | None:
+def kubeconfig_context() -> str | None:
     """The current context, found as kubectl does (first file in $KUBECONFIG that sets it),
     without loading the kubernetes client. An unreadable kubeconfig is no context at all:
     comparing stored snapshots does not need a cluster."""
-    if kubeconfig is not None:
-        candidates = [kubeconfig]
-    elif os.environ.get("KUBECONFIG"):
+    if os.environ.get("KUBECONFIG"):
         candidates = [Path(p) for p in os.environ["KUBECONFIG"].split(os.pathsep) if p]
     else:
         candidates = [Path("~/.kube/config").expanduser()]
@@ -120,7 +118,7 @@ def stored(db: store.Store, snapshot_id: int, ref_text: str) -> drift.Records:
         operators=list(zip(snapshot.operators, digests["operators"], strict=True)),
         csvs=list(zip(snapshot.csvs, digests["csvs"], strict=True)),
         load_specs=db.load_specs,
-        sections=frozenset(sections_of(summary.components)),
+        sections=frozenset(drift.sections_of(summary.components)),
         namespace_filter=summary.namespace_filter,
     )
 
@@ -135,7 +133,7 @@ def from_export(path: Path, ref_text: str) -> drift.Records:
         timestamp=summary.timestamp,
         location=str(path),
     )
-    sections = set(sections_of(summary.components)) & set(export.sections)
+    sections = set(drift.sections_of(summary.components)) & set(export.sections)
     return drift.Records.in_memory(
         side,
         export.snapshot,
@@ -156,10 +154,8 @@ def from_capture(snapshot: model.Snapshot, ref_text: str) -> drift.Records:
         location=", ".join(info.inputs) if info.inputs else info.server,
     )
     return drift.Records.in_memory(
-        side, snapshot, sections_of(snapshot.components), namespace_filter=snapshot.namespace_filter
+        side,
+        snapshot,
+        drift.sections_of(snapshot.components),
+        namespace_filter=snapshot.namespace_filter,
     )
-
-
-def sections_of(components: tuple[str, ...]) -> list[str]:
-    """Snapshot components (crds, operators, olm) as record sections (crds, operators, csvs)."""
-    return ["csvs" if c == "olm" else c for c in components]
