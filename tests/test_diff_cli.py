@@ -249,3 +249,30 @@ def test_a_malformed_ignore_file(run, stored_v1_v2, tmp_path):
 def test_usage_errors(run, stored_v1_v2, args, needle):
     result = run("diff", *args, "--db-path", stored_v1_v2)
     assert_one_line_error(result, 2, needle)
+
+
+def test_one_run_writes_json_and_markdown(run, stored_v1_v2, tmp_path):
+    """The GitHub Action reads both formats of one comparison: a live side is captured once."""
+    markdown = tmp_path / "drift.md"
+    args = ("1", "2", "--db-path", str(stored_v1_v2), "--markdown-limit", "20000")
+    result = run("diff", *args, "-o", "json", "--markdown-file", str(markdown))
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    text = markdown.read_text()
+    assert text == run("diff", *args, "-o", "markdown").stdout
+    full = run("diff", "1", "2", "-o", "markdown", "--db-path", stored_v1_v2).stdout
+    assert len(text) <= 20000 < len(full)
+    assert f"{document['summary']['total']:,} changes" in text
+
+
+def test_markdown_limit_too_small_for_the_summary(run, stored_v1_v2, tmp_path):
+    result = run(
+        "diff", "1", "2", "-o", "markdown", "--markdown-limit", "100", "--db-path", stored_v1_v2
+    )
+    assert_one_line_error(result, 2, "--markdown-limit 100: too small")
+
+
+def test_markdown_file_in_a_missing_folder(run, stored_v1_v2, tmp_path):
+    target = tmp_path / "missing" / "drift.md"
+    result = run("diff", "1", "2", "--markdown-file", str(target), "--db-path", stored_v1_v2)
+    assert_one_line_error(result, 1, f"--markdown-file {target}")

@@ -200,20 +200,21 @@ def confirm(action: str, yes: bool) -> None:
 
 
 @contextlib.contextmanager
-def output_stream(path: Path | None) -> Iterator[TextIO]:
-    """stdout, or a file written atomically: a failed export never leaves half a file."""
+def output_stream(path: Path | None, option: str = "--file") -> Iterator[TextIO]:
+    """stdout, or a file written atomically: a failed export never leaves half a file.
+    ``option`` names the flag that gave ``path``, for the error message."""
     if path is None:
         yield sys.stdout
         return
     if path.is_dir():
-        raise errors.OutputError(f"--file {path}: is a directory")
+        raise errors.OutputError(f"{option} {path}: is a directory")
     directory = path.parent if str(path.parent) else Path()
     try:
         handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed or removed below
             "w", encoding="utf-8", dir=directory, prefix=f".{path.name}.", delete=False
         )
     except OSError as exc:
-        raise errors.OutputError(f"--file {path}: {exc.strerror}") from exc
+        raise errors.OutputError(f"{option} {path}: {exc.strerror}") from exc
     try:
         with handle:
             yield typing.cast(TextIO, handle)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import enum
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -77,6 +78,23 @@ def diff(
             "--ignore", metavar="FILE", help="YAML rules silencing accepted drift (docs/drift.md)."
         ),
     ] = None,
+    markdown_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--markdown-file",
+            metavar="FILE",
+            help="Also write the Markdown report to FILE, whatever -o is (one run, two formats).",
+        ),
+    ] = None,
+    markdown_limit: Annotated[
+        int,
+        typer.Option(
+            "--markdown-limit",
+            metavar="CHARS",
+            min=1,
+            help="Cut Markdown to at most CHARS characters (GitHub's comment limit by default).",
+        ),
+    ] = drift_report.MARKDOWN_LIMIT,
     kubeconfig: common.KubeconfigOption = None,
     context: common.ContextOption = None,
     namespace: common.NamespaceOption = None,
@@ -109,9 +127,12 @@ def diff(
             result = snapshot.capture_with_warnings(options, quiet=quiet)
             new = refs.from_capture(result.snapshot, "live" if against_live else "manifests")
         report = drift.diff(old, new, rules)
-    _render(
-        report, output, threshold, _rerun(references or [], against_dir, against_file, against_live)
-    )
+    hint = _hint(references or [], against_dir, against_file, against_live)
+    markdown = _markdown(report, markdown_limit, hint)
+    if markdown_file is not None:
+        with common.output_stream(markdown_file, option="--markdown-file") as stream:
+            stream.write(markdown())
+    _render(report, output, threshold, markdown)
     if threshold is not None and report.at_or_above(threshold):
         return ExitStatus.FINDINGS
     return ExitStatus.OK
@@ -169,11 +190,26 @@ def _sides(
     return old, refs.resolve(parsed[1], db, context)
 
 
+def _markdown(report: changes.DriftReport, limit: int, hint: str) -> Callable[[], str]:
+    """The Markdown report, rendered once however many outputs ask for it."""
+
+    @functools.cache
+    def render() -> str:
+        try:
+            return drift_report.markdown(report, limit=limit, full_report_hint=hint)
+        except ValueError:
+            raise errors.UsageError(
+                f"--markdown-limit {limit}: too small for the drift summary"
+            ) from None
+
+    return render
+
+
 def _render(
     report: changes.DriftReport,
     output: DiffFormat,
     threshold: changes.Severity | None,
-    rerun: str,
+    markdown: Callable[[], str],
 ) -> None:
     if output is DiffFormat.TABLE:
         if report.changes:
@@ -182,24 +218,23 @@ def _render(
         for note in report.notes:
             common.info(f"note: {note}")
     elif output is DiffFormat.MARKDOWN:
-        hint = f"run `kubectl datamodel diff {rerun} -o json`"
-        typer.echo(drift_report.markdown(report, full_report_hint=hint), nl=False)
+        typer.echo(markdown(), nl=False)
     else:
         document = drift_report.document(report, fail_on=threshold)
         common.print_document(document, report_module.Format(output.value))
 
 
-def _rerun(
+def _hint(
     references: list[str],
     against_dir: list[Path] | None,
     against_file: list[Path] | None,
     against_live: bool,
 ) -> str:
-    """The arguments that reproduce this comparison, for the comment's "full report" hint."""
+    """The command that prints this comparison in full, for the comment's cut note."""
     words = list(references) or (
         ["latest"] if against_dir or against_file or against_live else list(DEFAULT_REFS)
     )
     words += [f"--against-dir {d}" for d in against_dir or ()]
     words += [f"--against-file {f}" for f in against_file or ()]
     words += ["--against-live"] if against_live else []
-    return " ".join(words)
+    return f"run `kubectl datamodel diff {' '.join(words)} -o json`"
