@@ -1,0 +1,335 @@
+"""What each step of action/action.yml does, one function per step.
+
+Steps share nothing but files under ``$RUNNER_TEMP`` and the outputs they set; each reads the
+inputs again from its own environment, as action.yml passes them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from datamodel_action import comment, history, install, tool, workflow
+from datamodel_action.github import ApiError, GitHub
+from datamodel_action.inputs import Inputs
+from datamodel_action.workflow import ActionError
+
+Env = Mapping[str, str]
+#: Why a 401/403/404 happened, by what the token was used for.
+PERMISSIONS = {
+    "artifacts": "the job needs `permissions: actions: read` to find the history database",
+    "comment": "the job needs `permissions: pull-requests: write` to comment",
+}
+
+
+@dataclass(frozen=True)
+class Workdir:
+    """Where one use of the action keeps its files, keyed by the artifact name so that two
+    uses in one job (two clusters) do not share a database."""
+
+    root: Path
+    secrets: Path
+
+    @classmethod
+    def of(cls, settings: Inputs, env: Env) -> Workdir:
+        return cls.named(settings.database_artifact, env)
+
+    @classmethod
+    def named(cls, artifact: str, env: Env) -> Workdir:
+        temp = Path(env.get("RUNNER_TEMP") or "/tmp")  # noqa: S108 - the runner always sets it
+        key = comment.key_of(artifact or "kubectl-datamodel-db")
+        return cls(temp / "kubectl-datamodel" / key, temp / "kubectl-datamodel-kubeconfig" / key)
+
+    @property
+    def database(self) -> Path:
+        return self.root / history.DATABASE_FILE
+
+    @property
+    def report(self) -> Path:
+        return self.root / "drift.json"
+
+    @property
+    def markdown(self) -> Path:
+        return self.root / "drift.md"
+
+    @property
+    def kubeconfig(self) -> Path:
+        return self.secrets / "config"
+
+
+def check(settings: Inputs, env: Env) -> None:  # noqa: ARG001 - every step takes both
+    """Fail early, before anything is installed, on inputs that cannot work."""
+    if settings.mode == "diff" and settings.comment and not settings.github_token:
+        workflow.warning("input github-token is empty: no pull-request comment can be written")
+    source = f"manifests {settings.manifests}" if settings.manifests else "the live cluster"
+    print(f"mode {settings.mode}, reading {source}, history {settings.database_artifact}")
+
+
+def install_tool(settings: Inputs, env: Env) -> None:
+    action_path = Path(env.get("GITHUB_ACTION_PATH") or Path(__file__).parents[1])
+    cache = Path(env.get("RUNNER_TOOL_CACHE") or env.get("RUNNER_TEMP") or Path.home())
+    workflow.add_path(install.install(settings.version, action_path.parent, cache))
+    print(tool.run(["--version"]).strip())
+
+
+def write_kubeconfig(settings: Inputs, env: Env) -> None:
+    """The secret as a file only its owner can read, for the steps of this action only: it is
+    passed to them as a step output, never exported to the rest of the job."""
+    path = Workdir.of(settings, env).kubeconfig
+    previous = os.umask(0o077)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(settings.kubeconfig, encoding="utf-8")
+    finally:
+        os.umask(previous)
+    path.chmod(0o600)
+    workflow.set_output("path", str(path))
+
+
+def fetch(settings: Inputs, env: Env) -> None:
+    """The history database: the one an earlier step of this job left, else the latest
+    published artifact, else (snapshot mode) none yet."""
+    work = Workdir.of(settings, env)
+    work.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    workflow.set_output("database-path", str(work.database))
+    if work.database.exists():
+        history.check(work.database, "the database an earlier step of this job wrote")
+        print(f"using the database an earlier step of this job wrote: {work.database}")
+        return
+    api = _api(settings, env)
+    name = settings.database_artifact
+    branch = _default_branch(api, env)
+    artifact = _call(lambda: history.latest(api, name, branch), "artifacts")
+    if artifact is None:
+        if settings.mode == "diff":
+            raise ActionError(
+                f"no artifact {name} from a successful run on {branch}: run this action in "
+                "snapshot mode on the default branch first (see action/README.md)"
+            )
+        workflow.notice(f"no artifact {name} on {branch} yet: this run starts a new history")
+        return
+    _call(lambda: history.download(api, artifact, work.database), "artifacts")
+    history.check(work.database, artifact.describe())
+    listing = tool.document(["database", "list", "--db-path", str(work.database)], "SnapshotList")
+    print(f"continuing {artifact.describe()}: {len(listing['items'])} snapshots")
+
+
+def run(settings: Inputs, env: Env) -> None:
+    """The mode's work; snapshot mode alone has a database worth publishing."""
+    if settings.mode == "snapshot":
+        snapshot(settings, env)
+        workflow.set_output("publish", "true")
+    else:
+        diff(settings, env)
+
+
+def snapshot(settings: Inputs, env: Env) -> None:
+    """Snapshot mode: capture, store, and report the drift since the previous snapshot."""
+    work = Workdir.of(settings, env)
+    database = str(work.database)
+    result = tool.document(
+        ["snapshot", "--db-path", database, *_source(settings)], "SnapshotResult"
+    )
+    taken = result["snapshot"]
+    for text in result.get("warnings", []):
+        workflow.warning(f"snapshot {taken['id']}: {text}")
+    workflow.set_output("snapshot-id", str(taken["id"]))
+    context = taken["cluster_context"]
+    listing = tool.document(
+        ["database", "list", "--db-path", database, "--cluster-context", context, "--limit", "2"],
+        "SnapshotList",
+    )
+    heading = (
+        f"## kubectl-datamodel snapshot {taken['id']} of {_code(context)}\n\n"
+        f"{taken['crd_count']} CRDs, {taken['operator_count']} operators, "
+        f"{taken['csv_count']} ClusterServiceVersions, taken {taken['timestamp']}.\n\n"
+    )
+    if len(listing["items"]) < 2:
+        _set_drift_outputs(None, None)
+        workflow.write_summary(
+            heading + "The first snapshot of this context: nothing to compare.\n"
+        )
+        return
+    previous = str(listing["items"][1]["id"])
+    _diff([previous, str(taken["id"]), "--db-path", database], settings, work)
+    workflow.write_summary(heading + work.markdown.read_text(encoding="utf-8"))
+
+
+def diff(settings: Inputs, env: Env) -> None:
+    """Diff mode: the desired state (manifests, or the cluster now) against the latest
+    snapshot in the history. Nothing is stored."""
+    work = Workdir.of(settings, env)
+    baseline = f"{settings.context}@latest" if settings.context else "latest"
+    if settings.manifests is not None:
+        flag = "--against-dir" if settings.manifests.is_dir() else "--against-file"
+        source = [flag, _relative(settings.manifests, env)]
+    else:
+        source = ["--against-live", *_cluster_options(settings)]
+    report = _diff([baseline, "--db-path", str(work.database), *source], settings, work)
+    workflow.set_output("snapshot-id", str(report["old"].get("snapshot_id") or ""))
+    workflow.write_summary(work.markdown.read_text(encoding="utf-8"))
+
+
+def pull_request_comment(settings: Inputs, env: Env) -> None:
+    """Keep the pull request's one drift comment current; a pull request from a fork gets the
+    report in the job summary only, since its token cannot write."""
+    if settings.mode != "diff" or not settings.comment:
+        return
+    event = _event(env)
+    pull = event.get("pull_request")
+    if not isinstance(pull, dict):
+        print("not a pull request: no comment")
+        return
+    head = (pull.get("head") or {}).get("repo") or {}
+    if head.get("full_name") != env.get("GITHUB_REPOSITORY"):
+        workflow.notice(
+            "pull request from a fork: its token cannot comment, so the drift report is in "
+            "the job summary only"
+        )
+        return
+    work = Workdir.of(settings, env)
+    report = json.loads(work.report.read_text(encoding="utf-8"))
+    markdown = work.markdown.read_text(encoding="utf-8")
+    key = comment.key_of(f"{settings.database_artifact}/{settings.context or 'latest'}")
+    try:
+        outcome = comment.sync(
+            _api(settings, env), int(pull["number"]), key, report, markdown, _footer(env)
+        )
+    except ApiError as exc:
+        if exc.status in (401, 403, 404):
+            workflow.notice(f"{exc}: {PERMISSIONS['comment']}; the report is in the job summary")
+        else:
+            workflow.warning(f"could not update the pull-request comment ({exc})")
+        return
+    workflow.set_output("comment", outcome.value)
+    print(f"pull-request comment: {outcome.value}")
+
+
+def finish(settings: Inputs, env: Env) -> None:
+    """``fail-on``, applied last: after the comment and the artifact are out."""
+    report_path = Workdir.of(settings, env).report
+    if not report_path.exists():
+        return
+    summary = json.loads(report_path.read_text(encoding="utf-8"))["summary"]
+    if summary["failed"]:
+        raise ActionError(
+            f"drift at or above fail-on {settings.fail_on}: {summary['breaking']} breaking, "
+            f"{summary['warning']} warning, {summary['info']} info (report: {report_path})"
+        )
+
+
+def cleanup(env: Env) -> None:
+    """Remove the kubeconfig, whatever happened before; so it trusts no input but the one that
+    names the folder."""
+    secrets = Workdir.named(env.get("INPUT_DATABASE_ARTIFACT", "").strip(), env).secrets
+    shutil.rmtree(secrets, ignore_errors=True)
+    print(f"removed {secrets}" if not secrets.exists() else f"could not remove {secrets}")
+
+
+STEPS: dict[str, Callable[[Inputs, Env], None]] = {
+    "check": check,
+    "install": install_tool,
+    "kubeconfig": write_kubeconfig,
+    "fetch": fetch,
+    "run": run,
+    "comment": pull_request_comment,
+    "finish": finish,
+}
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def _diff(args: list[str], settings: Inputs, work: Workdir) -> dict[str, Any]:
+    """Run ``kubectl datamodel diff`` once for both reports, and set the drift outputs."""
+    options = ["--fail-on", settings.fail_on, "--markdown-file", str(work.markdown)]
+    options += ["--markdown-limit", str(comment.COMMENT_LIMIT - comment.FRAME)]
+    if settings.ignore is not None:
+        options += ["--ignore", str(settings.ignore)]
+    text = tool.run(["diff", *args, *options, "-o", "json"], findings_ok=True)
+    work.report.write_text(text, encoding="utf-8")
+    report: dict[str, Any] = json.loads(text)
+    _set_drift_outputs(report, work.report)
+    return report
+
+
+def _set_drift_outputs(report: dict[str, Any] | None, path: Path | None) -> None:
+    summary = report["summary"] if report else {}
+    workflow.set_output("drift", "true" if summary.get("drift") else "false")
+    workflow.set_output("breaking", str(summary.get("breaking", 0)))
+    workflow.set_output("report-path", str(path or ""))
+
+
+def _source(settings: Inputs) -> list[str]:
+    if settings.manifests is None:
+        return [
+            *_cluster_options(settings),
+            *(["--notes", settings.notes] if settings.notes else []),
+        ]
+    flag = "--from-dir" if settings.manifests.is_dir() else "--from-file"
+    args = [flag, str(settings.manifests)]
+    args += ["--context", settings.context] if settings.context else []
+    return args + (["--notes", settings.notes] if settings.notes else [])
+
+
+def _cluster_options(settings: Inputs) -> list[str]:
+    args = ["--context", settings.context] if settings.context else []
+    return args + (["--namespace", settings.namespace] if settings.namespace else [])
+
+
+def _relative(path: Path, env: Env) -> str:
+    """Paths as the workflow author wrote them, for the command shown in the report."""
+    workspace = Path(env.get("GITHUB_WORKSPACE") or ".")
+    try:
+        return str(path.relative_to(workspace))
+    except ValueError:
+        return str(path)
+
+
+def _api(settings: Inputs, env: Env) -> GitHub:
+    repository = env.get("GITHUB_REPOSITORY")
+    if not repository:
+        raise ActionError("$GITHUB_REPOSITORY is not set: run this inside a GitHub Actions job")
+    api_url = env.get("GITHUB_API_URL") or "https://api.github.com"
+    return GitHub(api_url, settings.github_token, repository)
+
+
+def _call(call: Callable[[], Any], purpose: str) -> Any:
+    """``call()``, with a permission problem explained in the error."""
+    try:
+        return call()
+    except ApiError as exc:
+        hint = f" ({PERMISSIONS[purpose]})" if exc.status in (401, 403, 404) else ""
+        raise ActionError(f"{exc}{hint}") from None
+
+
+def _default_branch(api: GitHub, env: Env) -> str:
+    repository = _event(env).get("repository") or {}
+    branch = repository.get("default_branch") if isinstance(repository, dict) else None
+    if branch:
+        return str(branch)
+    return str(_call(lambda: api.get(f"/repos/{api.repository}"), "artifacts")["default_branch"])
+
+
+def _event(env: Env) -> dict[str, Any]:
+    path = env.get("GITHUB_EVENT_PATH")
+    if not path or not Path(path).is_file():
+        return {}
+    event = json.loads(Path(path).read_text(encoding="utf-8") or "{}")
+    return event if isinstance(event, dict) else {}
+
+
+def _footer(env: Env) -> str:
+    server = env.get("GITHUB_SERVER_URL", "https://github.com")
+    run = f"{server}/{env.get('GITHUB_REPOSITORY', '')}/actions/runs/{env.get('GITHUB_RUN_ID', '')}"
+    return f"<sub>Posted by kubectl-datamodel from [this workflow run]({run}).</sub>"
+
+
+def _code(text: str) -> str:
+    """A cluster-given name as inline code that no backtick in it can break out of."""
+    return "`" + text.replace("`", "'") + "`"
