@@ -31,14 +31,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import copy
 import gzip
 import hashlib
 import json
 import re
 import socket
-import socketserver
 import ssl
 import threading
 import time
@@ -46,13 +44,14 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import yaml
+from loopback import TrackingHTTPServer
 
 if TYPE_CHECKING:
     import trustme
@@ -1439,25 +1438,16 @@ class Target:
         return "get" if self.name else "list"
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    """ThreadingHTTPServer that does TLS handshakes on the handler thread and tracks
-    connections, so that one stalled client cannot block accept() and stop() is clean."""
+class _HTTPServer(TrackingHTTPServer):
+    """Does TLS handshakes on the handler thread, so that one stalled client cannot block
+    accept()."""
 
-    daemon_threads = True
     allow_reuse_address = True
 
     def __init__(self, fake: FakeApiServer, ssl_context: ssl.SSLContext | None) -> None:
         self.fake = fake
         self.ssl_context = ssl_context
-        self.connections: set[socket.socket] = set()
-        self.threads: set[threading.Thread] = set()
-        self.tracking = threading.Lock()
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-    def server_bind(self) -> None:
-        """Skip HTTPServer's reverse DNS lookup of the bind address (slow on some hosts)."""
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.server_address[:2]  # type: ignore[assignment]
+        super().__init__(_Handler, "fakeapi-conn")
 
     def get_request(self) -> tuple[socket.socket, Any]:
         sock, addr = self.socket.accept()
@@ -1470,38 +1460,6 @@ class _HTTPServer(ThreadingHTTPServer):
                 sock.close()
                 raise
         return sock, addr
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        thread = threading.Thread(
-            target=self._run, args=(request, client_address), daemon=True, name="fakeapi-conn"
-        )
-        with self.tracking:
-            self.threads.add(thread)
-            self.connections.add(request)
-        thread.start()
-
-    def _run(self, request: Any, client_address: Any) -> None:
-        try:
-            self.process_request_thread(request, client_address)
-        finally:
-            with self.tracking:
-                self.threads.discard(threading.current_thread())
-                self.connections.discard(request)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Quiet: clients hanging up (timeouts, dropped connections) are expected here."""
-
-    def close_connections(self) -> None:
-        """Wake handlers blocked reading an idle keep-alive connection, then wait for them."""
-        with self.tracking:
-            conns, threads = list(self.connections), list(self.threads)
-        for conn in conns:
-            with contextlib.suppress(OSError):
-                # socket.socket.shutdown, not SSLSocket's: that would drop the SSL object the
-                # handler thread is still using.
-                socket.socket.shutdown(conn, socket.SHUT_RDWR)
-        for thread in threads:
-            thread.join(timeout=5)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -31,24 +31,23 @@ Enterprise Server, and chunked request bodies.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import io
 import json
 import re
 import secrets
-import socket
-import socketserver
 import threading
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from loopback import TrackingHTTPServer
 
 JSON = "application/json; charset=utf-8"
 DOCS = "https://docs.github.com/rest"
@@ -671,52 +670,10 @@ def _comment_body(request: Request) -> str | Response:
 # --------------------------------------------------------------------------------------------
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    """ThreadingHTTPServer that tracks connections so that stop() can close them all."""
-
-    daemon_threads = True
-
+class _HTTPServer(TrackingHTTPServer):
     def __init__(self, github: FakeGitHub) -> None:
         self.github = github
-        self.connections: set[socket.socket] = set()
-        self.threads: set[threading.Thread] = set()
-        self.tracking = threading.Lock()
-        super().__init__(("127.0.0.1", 0), _Handler)
-
-    def server_bind(self) -> None:
-        """Skip HTTPServer's reverse DNS lookup of the bind address (slow on some hosts)."""
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.server_address[:2]  # type: ignore[assignment]
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        thread = threading.Thread(
-            target=self._run, args=(request, client_address), daemon=True, name="fakegithub-conn"
-        )
-        with self.tracking:
-            self.threads.add(thread)
-            self.connections.add(request)
-        thread.start()
-
-    def _run(self, request: Any, client_address: Any) -> None:
-        try:
-            self.process_request_thread(request, client_address)
-        finally:
-            with self.tracking:
-                self.threads.discard(threading.current_thread())
-                self.connections.discard(request)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Quiet: clients hanging up are expected here."""
-
-    def close_connections(self) -> None:
-        """Wake handlers blocked on idle keep-alive connections, then wait for them."""
-        with self.tracking:
-            connections, threads = list(self.connections), list(self.threads)
-        for connection in connections:
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-        for thread in threads:
-            thread.join(timeout=5)
+        super().__init__(_Handler, "fakegithub-conn")
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -127,7 +127,7 @@ def _retention_days(env: Mapping[str, str]) -> int | None:
     value = _text(env, "retention-days")
     if not value:
         return None
-    if not value.isdigit() or not 1 <= int(value) <= 400:
+    if not re.fullmatch(r"[0-9]+", value) or not 1 <= int(value) <= 400:
         raise ActionError(f"input retention-days: {value!r} is not a number of days (1-400)")
     return int(value)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from datamodel_action.inputs import Inputs
 from datamodel_action.workflow import ActionError
 
 Env = Mapping[str, str]
+#: Anything but these in an artifact name becomes _ in a folder name: no dots, no separators.
+FOLDER_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 #: Why a 401/403/404 happened, by what the token was used for.
 PERMISSIONS = {
     "artifacts": "the job needs `permissions: actions: read` to find the history database",
@@ -41,8 +44,10 @@ class Workdir:
 
     @classmethod
     def named(cls, artifact: str, env: Env) -> Workdir:
+        """The folders for ``artifact``, always one level inside the action's own folders,
+        whatever the name holds: cleanup runs on unchecked input and removes what it names."""
         temp = Path(env.get("RUNNER_TEMP") or "/tmp")  # noqa: S108 - the runner always sets it
-        key = comment.key_of(artifact or "kubectl-datamodel-db")
+        key = FOLDER_UNSAFE.sub("_", artifact or "kubectl-datamodel-db")
         return cls(temp / "kubectl-datamodel" / key, temp / "kubectl-datamodel-kubeconfig" / key)
 
     @property

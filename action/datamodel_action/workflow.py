@@ -80,14 +80,16 @@ def write_summary(markdown: str) -> None:
 
 def fit(markdown: str, limit: int) -> str:
     """``markdown`` if it is at most ``limit`` UTF-8 bytes, else its longest prefix of whole
-    lines that leaves room for a note saying it was cut."""
+    lines followed by a note saying it was cut; nothing when not even the note fits."""
     data = markdown.encode("utf-8")
     if len(data) <= limit:
         return markdown
-    note = "\n\n_The rest of this summary was cut: GitHub shows at most 1 MiB._\n"
-    room = max(limit - len(note.encode("utf-8")), 0)
-    cut = data[:room].rsplit(b"\n", 1)[0]
-    return cut.decode("utf-8", errors="ignore") + note
+    note = "\n_The rest of this summary was cut: GitHub shows at most 1 MiB._\n"
+    room = limit - len(note.encode("utf-8"))
+    if room < 0:
+        return ""
+    kept = data[: data.rfind(b"\n", 0, room) + 1]  # whole lines only: none if no newline fits
+    return kept.decode("utf-8") + note
 
 
 def fail(message: str) -> int:
