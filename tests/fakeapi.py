@@ -1605,24 +1605,14 @@ class FakeApiServer:
     def start(self) -> FakeApiServer:
         """Serve on a daemon thread."""
         if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._httpd.serve_forever,
-                kwargs={"poll_interval": 0.05},
-                daemon=True,
-                name="fakeapi-server",
-            )
-            self._thread.start()
+            self._thread = self._httpd.serve_in_background("fakeapi-server")
         return self
 
     def stop(self) -> None:
         """Stop accepting, wake sleeping handlers, close every connection, join all threads."""
         self._stopping.set()
-        if self._thread is not None:
-            self._httpd.shutdown()
-            self._thread.join()
-            self._thread = None
-        self._httpd.server_close()
-        self._httpd.close_connections()
+        self._httpd.stop_serving(self._thread)
+        self._thread = None
 
     def __enter__(self) -> FakeApiServer:
         return self.start()

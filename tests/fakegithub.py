@@ -731,23 +731,13 @@ class FakeGitHubServer:
     def start(self) -> FakeGitHubServer:
         """Serve on a daemon thread."""
         if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._httpd.serve_forever,
-                kwargs={"poll_interval": 0.05},
-                daemon=True,
-                name="fakegithub-server",
-            )
-            self._thread.start()
+            self._thread = self._httpd.serve_in_background("fakegithub-server")
         return self
 
     def stop(self) -> None:
         """Stop accepting, close every connection and join all threads."""
-        if self._thread is not None:
-            self._httpd.shutdown()
-            self._thread.join()
-            self._thread = None
-        self._httpd.server_close()
-        self._httpd.close_connections()
+        self._httpd.stop_serving(self._thread)
+        self._thread = None
 
     def __enter__(self) -> FakeGitHubServer:
         return self.start()

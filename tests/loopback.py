@@ -25,6 +25,22 @@ class TrackingHTTPServer(ThreadingHTTPServer):
         self.tracking = threading.Lock()
         super().__init__(("127.0.0.1", 0), handler)
 
+    def serve_in_background(self, name: str) -> threading.Thread:
+        """serve_forever on a started daemon thread, polling often so that stopping is quick."""
+        thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True, name=name
+        )
+        thread.start()
+        return thread
+
+    def stop_serving(self, thread: threading.Thread | None) -> None:
+        """Stop the loop ``thread`` runs (if started), close every connection, join all threads."""
+        if thread is not None:
+            self.shutdown()
+            thread.join()
+        self.server_close()
+        self.close_connections()
+
     def server_bind(self) -> None:
         """Skip HTTPServer's reverse DNS lookup of the bind address (slow on some hosts)."""
         socketserver.TCPServer.server_bind(self)

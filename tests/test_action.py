@@ -58,6 +58,11 @@ def stored_database(tmp_path: Path, *sources: str) -> bytes:
     return path.read_bytes()
 
 
+def publish_history(gh: FakeGitHub, tmp_path: Path, source: str) -> None:
+    """What an earlier scheduled run published: a snapshot of ``source`` as context demo."""
+    gh.add_artifact(ARTIFACT, {"inventory.db": stored_database(tmp_path, source)}, run_id=1)
+
+
 def snapshot_ids(path: Path) -> list[int]:
     with sqlite3.connect(path) as conn:
         return [row[0] for row in conn.execute("SELECT id FROM inventory_snapshots ORDER BY id")]
@@ -134,11 +139,7 @@ def test_a_corrupt_history_database_fails_and_publishes_nothing(runner, github):
 
 def test_one_comment_is_created_left_alone_updated_and_resolved(runner, github, tmp_path):
     gh = github.github
-    gh.add_artifact(
-        ARTIFACT,
-        {"inventory.db": stored_database(tmp_path, "examples/cluster-v1/crds/cert-manager")},
-        run_id=1,
-    )
+    publish_history(gh, tmp_path, "examples/cluster-v1/crds/cert-manager")
     gh.add_comment(PR, "Looks good to me")
     secrets = {"GITHUB_TOKEN": gh.token}
 
@@ -178,9 +179,7 @@ def test_one_comment_is_created_left_alone_updated_and_resolved(runner, github, 
 
 def test_an_oversized_report_is_cut_to_fit_one_comment(runner, github, tmp_path):
     gh = github.github
-    gh.add_artifact(
-        ARTIFACT, {"inventory.db": stored_database(tmp_path, "examples/cluster-v1")}, run_id=1
-    )
+    publish_history(gh, tmp_path, "examples/cluster-v1")
     result = runner.run(
         {"mode": "diff", "manifests": "examples/cluster-v2", "context": "demo"},
         event="pull_request",
@@ -196,11 +195,7 @@ def test_an_oversized_report_is_cut_to_fit_one_comment(runner, github, tmp_path)
 
 def test_a_pull_request_from_a_fork_gets_the_summary_and_a_notice(runner, github, tmp_path):
     gh = github.github
-    gh.add_artifact(
-        ARTIFACT,
-        {"inventory.db": stored_database(tmp_path, "examples/cluster-v1/crds/cert-manager")},
-        run_id=1,
-    )
+    publish_history(gh, tmp_path, "examples/cluster-v1/crds/cert-manager")
     result = runner.run(
         {"mode": "diff", "manifests": "examples/cluster-v2/crds/cert-manager", "context": "demo"},
         event="pull_request",
