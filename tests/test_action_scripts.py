@@ -163,17 +163,11 @@ def test_set_output_outside_a_runner_names_the_variable(monkeypatch: pytest.Monk
         workflow.set_output("x", "y")
 
 
-def test_export_variable_and_add_path_reach_later_steps_and_this_process(
+def test_add_path_reaches_later_steps_and_this_process(
     runner_files: dict[str, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("DATAMODEL_TEST_VARIABLE", "before")
     monkeypatch.setenv("PATH", os.environ["PATH"])
-    workflow.export_variable("DATAMODEL_TEST_VARIABLE", "two\nlines")
     workflow.add_path(tmp_path / "bin")
-    assert runner_file_values(runner_files["GITHUB_ENV"]) == {
-        "DATAMODEL_TEST_VARIABLE": "two\nlines"
-    }
-    assert os.environ["DATAMODEL_TEST_VARIABLE"] == "two\nlines"
     assert runner_files["GITHUB_PATH"].read_text() == f"{tmp_path / 'bin'}\n"
     assert os.environ["PATH"].split(os.pathsep)[0] == str(tmp_path / "bin")
 

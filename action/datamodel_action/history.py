@@ -30,7 +30,6 @@ class Artifact:
     id: int
     name: str
     run_id: int
-    created_at: str
 
     def describe(self) -> str:
         return f"artifact {self.name} (id {self.id}, run {self.run_id})"
@@ -48,7 +47,7 @@ def latest(api: GitHub, name: str, branch: str) -> Artifact | None:
         run_id = int(item["workflow_run"]["id"])
         run = api.get(api.repo_path(f"actions/runs/{run_id}"))
         if run.get("conclusion") == "success":
-            return Artifact(int(item["id"]), name, run_id, str(item.get("created_at", "")))
+            return Artifact(int(item["id"]), name, run_id)
     return None
 
 

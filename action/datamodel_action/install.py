@@ -27,8 +27,9 @@ def install(version: str, source: Path, tool_cache: Path) -> Path:
     or the source tree at ``source`` when no version is given."""
     if sys.version_info < MINIMUM_PYTHON:
         found = ".".join(map(str, sys.version_info[:3]))
+        needed = ".".join(map(str, MINIMUM_PYTHON))
         raise ActionError(
-            f"kubectl-datamodel needs Python 3.10 or later on the runner, found {found}; "
+            f"kubectl-datamodel needs Python {needed} or later on the runner, found {found}; "
             "add actions/setup-python before this action"
         )
     if version:

@@ -1,6 +1,6 @@
 """The runner's side of a step: workflow commands on stdout, and the files it reads afterwards.
 
-GitHub reads outputs, exported variables, PATH additions and the job summary from files named
+GitHub reads outputs, PATH additions and the job summary from files named
 by environment variables; those files are the only state shared between the action's steps.
 """
 
@@ -55,12 +55,6 @@ def _append(variable: str, name: str, value: str) -> None:
 
 def set_output(name: str, value: str) -> None:
     _append("GITHUB_OUTPUT", name, value)
-
-
-def export_variable(name: str, value: str) -> None:
-    """For the steps after this one; this process sees it too."""
-    os.environ[name] = value
-    _append("GITHUB_ENV", name, value)
 
 
 def add_path(directory: Path) -> None:
