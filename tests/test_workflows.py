@@ -88,3 +88,65 @@ def test_artifacts_use_the_current_upload_action_and_fail_when_empty():
     names = [s.get("name") for s in action()["runs"]["steps"]]
     assert names.index("Comment on the pull request") < names.index("Apply fail-on")
     assert names.index("Publish the history database") < names.index("Apply fail-on")
+
+
+def release() -> dict:
+    return yaml.safe_load((ROOT / ".github" / "workflows" / "release.yml").read_text())
+
+
+def github_glob(pattern: str) -> re.Pattern[str]:
+    """The part of GitHub's filter-pattern syntax the release's tags use, as a regex."""
+    tokens = re.findall(r"\[[^\]]*\]|\*\*|.", pattern)
+    table = {"**": ".*", "*": "[^/]*", "+": "+", "?": "?"}
+    return re.compile(
+        "".join(table.get(t, t if t.startswith("[") else re.escape(t)) for t in tokens)
+    )
+
+
+def test_the_release_builds_each_target_on_its_own_runner():
+    build = release()["jobs"]["build"]
+    targets = build["strategy"]["matrix"]["include"]
+    assert sorted((t["os"], t["arch"]) for t in targets) == [
+        ("darwin", "amd64"), ("darwin", "arm64"), ("linux", "amd64"), ("linux", "arm64"),
+        ("windows", "amd64"),
+    ]  # fmt: skip
+    assert len({t["runner"] for t in targets}) == len(targets), "PyInstaller cannot cross-compile"
+    assert build["strategy"]["fail-fast"] is False
+    # glibc 2.31, older than the Ubuntu 24.04 runner's, so the binary starts on older distributions
+    assert build["container"] == "${{ matrix.container }}"
+    assert {t["container"] for t in targets if t["os"] == "linux"} == {"python:3.12-bullseye"}
+    assert {t["container"] for t in targets if t["os"] != "linux"} == {""}
+    assert any("scripts/build-binary.py --out dist" in s.get("run", "") for s in build["steps"])
+
+
+def test_only_the_publish_job_may_write_contents():
+    workflow = release()
+    assert workflow["permissions"] == {"contents": "read"}
+    writers = [
+        name
+        for name, job in workflow["jobs"].items()
+        if "write" in job.get("permissions", {}).values()
+    ]
+    assert writers == ["publish"]
+    assert workflow["jobs"]["publish"]["permissions"] == {"contents": "write"}
+
+
+def test_publish_renders_the_krew_manifest_for_the_tag_from_the_built_archives():
+    publish = release()["jobs"]["publish"]
+    assert publish["needs"] == "build"
+    [render] = [s["run"] for s in publish["steps"] if "render-krew-manifest.py" in s.get("run", "")]
+    assert '--version "$GITHUB_REF_NAME"' in render
+    assert "--out dist/datamodel.yaml" in render
+    [download] = [s for s in publish["steps"] if "download-artifact" in s.get("uses", "")]
+    assert download["with"]["path"] == "dist"
+
+
+def test_the_release_triggers_only_on_version_tags():
+    trigger = release()[True]  # YAML 1.1 reads the key `on` as true
+    assert list(trigger) == ["push"]
+    assert list(trigger["push"]) == ["tags"]
+    patterns = [github_glob(p) for p in trigger["push"]["tags"]]
+    for tag in ["v0.1.0", "v1.12.3", "v1.2.3-rc.1"]:
+        assert any(p.fullmatch(tag) for p in patterns), tag
+    for tag in ["v0", "v1.2", "0.1.0", "latest", "v1.2.3.4"]:
+        assert not any(p.fullmatch(tag) for p in patterns), tag
