@@ -143,10 +143,13 @@ def _freeze(python: Path, work: Path, epoch: int) -> Path:
     bundle = work / "dist" / NAME
     # onefile writes the executable into --distpath itself, onedir a folder named --name in it
     mode, distpath = ("--onefile", bundle) if os.name == "nt" else ("--onedir", bundle.parent)
+    # Debug symbols are a third of the size; strip them on Linux only, where the tools are
+    # predictable (on macOS stripping would invalidate signatures, Windows has none to strip).
+    strip = ["--strip"] if sys.platform == "linux" else []
     env = {**os.environ, "PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": str(epoch)}
     command = [
         str(python), "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
-        mode, "--name", NAME, "--distpath", str(distpath),
+        mode, *strip, "--name", NAME, "--distpath", str(distpath),
         "--workpath", str(work / "pyinstaller"), "--specpath", str(work), str(entry),
     ]  # fmt: skip
     _run(command, "freeze the CLI with PyInstaller", env=env)
