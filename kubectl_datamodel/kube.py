@@ -45,6 +45,9 @@ AGGREGATED_V2BETA1 = "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGro
 ACCEPT_DISCOVERY = f"{AGGREGATED_V2},{AGGREGATED_V2BETA1},{ACCEPT_JSON}"
 METADATA_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
 ACCEPT_METADATA = f"{METADATA_LIST},{ACCEPT_JSON}"
+# How count() asks for its one item, lightest first; PAGING: neither answer carries a count.
+PAGING = "paging"
+COUNT_ACCEPTS = (ACCEPT_METADATA, ACCEPT_JSON, PAGING)
 
 PAGE_SIZE = 500
 DEFAULT_KUBECONFIG = Path("~/.kube/config")
@@ -93,6 +96,7 @@ class Api:
         self.context = context
         self.server = _without_userinfo(client.configuration.host)
         self.warnings: list[str] = []
+        self._count_accept = ACCEPT_METADATA  # see count()
         if not client.configuration.verify_ssl:
             self.warnings.append(
                 f"TLS verification is off for context {context} (insecure-skip-tls-verify)"
@@ -156,22 +160,31 @@ class Api:
         return found
 
     def count(self, path: str, query: Sequence[tuple[str, str | int]] = ()) -> Count:
-        """Count a list without reading it: one metadata-only item plus the server's
-        ``remainingItemCount``; only servers that do not give it are paged through."""
-        first = next(self.pages(path, query, accept=ACCEPT_METADATA, limit=1))
-        sample = first.items[0].get("metadata") if first.items else None
-        if not first.more:
-            return Count(total=len(first.items), sample=sample)
-        if first.remaining is not None:
-            return Count(total=len(first.items) + first.remaining, sample=sample)
-        return self._count_by_paging(path, query, sample)
+        """Count a list without reading it: one item plus the server's ``remainingItemCount``.
 
-    def _count_by_paging(
-        self, path: str, query: Sequence[tuple[str, str | int]], sample: JSON | None
-    ) -> Count:
-        total = 0
+        The item is asked for metadata-only, the lightest answer. Some servers leave the count
+        out of metadata-only lists (Kubernetes 1.20 does, though it gives it for full lists):
+        once one has, this server is asked for one full item instead, so each later count is
+        still one request. Only servers that give no count at all are paged through.
+        """
+        while (accept := self._count_accept) != PAGING:
+            first = next(self.pages(path, query, accept=accept, limit=1))
+            sample = first.items[0].get("metadata") if first.items else None
+            if not first.more:
+                return Count(total=len(first.items), sample=sample)
+            if first.remaining is not None:
+                return Count(total=len(first.items) + first.remaining, sample=sample)
+            following = COUNT_ACCEPTS[COUNT_ACCEPTS.index(accept) + 1]
+            # other threads may have moved on further already: never step back
+            self._count_accept = max(self._count_accept, following, key=COUNT_ACCEPTS.index)
+        return self._count_by_paging(path, query)
+
+    def _count_by_paging(self, path: str, query: Sequence[tuple[str, str | int]]) -> Count:
+        total, sample = 0, None
         for page in self.pages(path, query, accept=ACCEPT_METADATA):
-            total = len(page.items) if page.first else total + len(page.items)
+            if page.first:
+                total, sample = 0, page.items[0].get("metadata") if page.items else None
+            total += len(page.items)
         return Count(total=total, sample=sample)
 
     def _get_once(self, path: str, query: Sequence[tuple[str, str | int]], accept: str) -> Response:

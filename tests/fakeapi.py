@@ -1566,17 +1566,22 @@ class FakeApiServer:
         latency: float = 0.0,
         aggregated: Sequence[str] = ("v2", "v2beta1"),
         remaining_item_count: bool = True,
+        metadata_remaining_item_count: bool = True,
         max_limit: int | None = None,
         watch_cache: bool = True,
     ) -> None:
         """``watch_cache``: like kube up to 1.33, a list with ``resourceVersion=0`` (and no
-        continue) is served whole from the watch cache, ignoring ``limit``."""
+        continue) is served whole from the watch cache, ignoring ``limit``.
+        ``metadata_remaining_item_count=False``: like kube 1.20, metadata-only lists carry no
+        ``remainingItemCount`` though full lists do (seen on the real server).
+        """
         self.cluster = cluster
         self.token = token
         self.ca = tls
         self.latency = latency
         self.aggregated = tuple(aggregated)
         self.remaining_item_count = remaining_item_count
+        self.metadata_remaining_item_count = metadata_remaining_item_count
         self.max_limit = max_limit
         self.watch_cache = watch_cache
         self.requests: list[Request] = []
@@ -1944,6 +1949,8 @@ class FakeApiServer:
             snap, target.namespace, q, self.cluster.resource_version, self.remaining_item_count
         )
         if meta_version:
+            if not self.metadata_remaining_item_count:
+                meta.pop("remainingItemCount", None)
             api_version = f"{META_GROUP}/{meta_version}"
             prefix = f'{{"kind":"PartialObjectMetadata","apiVersion":"{api_version}","metadata":'
             items = [f"{prefix}{snap.metadata_json(i)}}}" for i in page]

@@ -400,20 +400,32 @@ def test_crd_list_pages_and_restarts_after_an_expired_continue_token(run, tmp_pa
     assert statuses == [200, 410, 200, 200, 200]
 
 
-@pytest.mark.parametrize("remaining", [True, False], ids=["remainingItemCount", "paging"])
-def test_counts_are_exact_with_or_without_remaining_item_count(run, tmp_path, db_path, remaining):
+@pytest.mark.parametrize(
+    ("counts", "requests"),
+    [
+        ({}, [1, 1, 1]),  # one metadata-only item each
+        # Kubernetes 1.20: metadata-only lists carry no count, full lists do; once found out,
+        # one full item each
+        ({"metadata_remaining_item_count": False}, [2, 1, 1]),
+        # no count at all: both tried once, then 3 pages of 500 each
+        ({"remaining_item_count": False}, [2 + 3, 3, 3]),
+    ],
+    ids=["remainingItemCount", "not-in-metadata-lists", "paging"],
+)
+def test_counts_are_exact_with_or_without_remaining_item_count(
+    run, tmp_path, db_path, counts, requests
+):
     cluster = FakeCluster()
-    cluster.add(*_many_crds(1))
-    cluster.generate("widget0000s.example.com", 1234, namespaces=("a", "b", "c"))
-    with FakeApiServer(cluster, token=TOKEN, remaining_item_count=remaining) as api:
+    cluster.add(*_many_crds(3))
+    for i in range(3):
+        cluster.generate(f"widget{i:04d}s.example.com", 1234, namespaces=("a", "b", "c"))
+    with FakeApiServer(cluster, token=TOKEN, **counts) as api:
         config = write_kubeconfig(tmp_path / "config", api.url, token=TOKEN)
-        run("snapshot", "--kubeconfig", config, "--db-path", db_path)
-        count_requests = api.count(r"/widget0000s$")
+        run("snapshot", "--kubeconfig", config, "--db-path", db_path, "--concurrency", "1")
+        made = [api.count(rf"/widget{i:04d}s$") for i in range(3)]
 
-    (crd,) = show(run, db_path)["crds"]
-    assert crd["instance_count"] == 1234
-    # one metadata-only item when the server gives remainingItemCount, else 3 pages of 500
-    assert count_requests == (1 if remaining else 1 + 3)
+    assert [crd["instance_count"] for crd in show(run, db_path)["crds"]] == [1234] * 3
+    assert made == requests
 
 
 # -- partial permission and faults --------------------------------------------------------------
