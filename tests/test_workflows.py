@@ -150,3 +150,9 @@ def test_the_release_triggers_only_on_version_tags():
         assert any(p.fullmatch(tag) for p in patterns), tag
     for tag in ["v0", "v1.2", "0.1.0", "latest", "v1.2.3.4"]:
         assert not any(p.fullmatch(tag) for p in patterns), tag
+
+
+def test_shell_scripts_pass_shellcheck():
+    scripts = [ROOT / ".ci" / "run", *sorted((ROOT / "scripts").glob("*.sh"))]
+    result = tool("shellcheck", *(str(p) for p in scripts))
+    assert result.returncode == 0, result.stdout + result.stderr
