@@ -10,7 +10,12 @@ its peak RSS is its own:
   naive  what the peer tool does, made correct: list CRDs, then a full LIST of every CRD's
          resources at its storage version, one after another, counting the items.
 
-Run from the repository root:  python bench/live_capture.py [--crds 500] [--per-crd 100]
+With --real, the same three run against a real kube-apiserver + etcd (scripts/test-cluster.sh;
+`build` it first), on a smaller cluster (--real-crds x --real-per-crd, since every object is
+written through the API first), next to the test server serving the same cluster with no
+added latency. Requests there are the server's own count (apiserver_request_total).
+
+Run from the repository root:  python bench/live_capture.py [--crds 500] [--per-crd 100] [--real]
 """
 
 from __future__ import annotations
@@ -21,12 +26,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
+import realcluster  # noqa: E402
 from fakeapi import FakeApiServer, FakeCluster, widget_crd  # noqa: E402 - tests/ is not a package
 from kubeconfig import write_kubeconfig  # noqa: E402
 from peak_rss import megabytes, wrapped  # noqa: E402
@@ -56,7 +63,14 @@ def main() -> None:
     parser.add_argument("--per-crd", type=int, default=100, help="custom resources per CRD")
     parser.add_argument("--latency", type=float, default=0.005, help="seconds per request")
     parser.add_argument("--large", type=int, default=200, help="per-CRD count of the RSS run")
+    parser.add_argument("--real", action="store_true", help="also against a real kube-apiserver")
+    parser.add_argument("--real-crds", type=int, default=100)
+    parser.add_argument("--real-per-crd", type=int, default=20)
     args = parser.parse_args()
+    if args.real:
+        with tempfile.TemporaryDirectory() as scratch:
+            _real_server(args.real_crds, args.real_per_crd, Path(scratch))
+        return
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
         total = args.crds * args.per_crd
@@ -84,12 +98,17 @@ def main() -> None:
         _report("ours", big)
 
 
-def _cluster(crds: int, per_crd: int) -> FakeCluster:
-    cluster = FakeCluster()
+def _definitions(crds: int) -> list[dict]:
     # Versions named as real projects name them: not every storage version is "v1".
     versions = ("v1", "v1beta1", "v1alpha2", "v2")
-    cluster.add(*(widget_crd(i, "bench.example.com", versions[i % 4]) for i in range(crds)))
-    for i, count in enumerate(_spread(crds * per_crd, crds)):
+    return [widget_crd(i, "bench.example.com", versions[i % 4]) for i in range(crds)]
+
+
+def _cluster(crds: int, per_crd: int, *, spread: bool = True) -> FakeCluster:
+    cluster = FakeCluster()
+    cluster.add(*_definitions(crds))
+    counts = _spread(crds * per_crd, crds) if spread else [per_crd] * crds
+    for i, count in enumerate(counts):
         cluster.generate(
             f"widget{i:04d}s.bench.example.com",
             count,
@@ -121,8 +140,12 @@ def _ours(config: Path, db_path: Path) -> list[str]:
 
 
 def _measure(server: FakeApiServer, command: list[str]) -> dict[str, float]:
+    return _measure_with(lambda: len(server.requests), command)
+
+
+def _measure_with(requests: Callable[[], int], command: list[str]) -> dict[str, float]:
     """Run one capture as a child process: wall time, its own peak RSS, requests it made."""
-    before = len(server.requests)
+    before = requests()
     with tempfile.TemporaryDirectory() as scratch:
         rss_file, errors = Path(scratch) / "rss", Path(scratch) / "stderr"
         started = time.perf_counter()
@@ -137,7 +160,56 @@ def _measure(server: FakeApiServer, command: list[str]) -> dict[str, float]:
         if returncode != 0:
             raise SystemExit(f"{command[:3]} failed: {errors.read_text()}")
         rss = megabytes(rss_file)
-    return {"wall": wall, "rss": rss, "requests": len(server.requests) - before}
+    return {"wall": wall, "rss": rss, "requests": requests() - before}
+
+
+def _real_server(crds: int, per_crd: int, work: Path) -> None:
+    """Ours and naive against kube-apiserver, then against the test server, same cluster."""
+    if not realcluster.built():
+        print("--real: no kube-apiserver built; run scripts/test-cluster.sh build first")
+        return
+    print(f"real kube-apiserver: {crds} CRDs, {crds * per_crd:,} custom resources")
+    folder = work / "cluster"
+    cluster = realcluster.Cluster(realcluster.up(folder))
+    try:
+        started = time.perf_counter()
+        _populate(cluster, crds, per_crd)
+        print(f"  (written through the API in {time.perf_counter() - started:.0f} s)")
+        config = cluster.kubeconfig
+        real = {
+            "ours": _measure_with(_counter(cluster), _ours(config, work / "r1.db")),
+            "naive": _measure_with(_counter(cluster), [sys.executable, "-c", NAIVE, str(config)]),
+        }
+    finally:
+        realcluster.down(folder)
+    fake_cluster = _cluster(crds, per_crd, spread=False)
+    with _serving(fake_cluster, 0.0, work) as (server, fake_config):
+        fake = {
+            "ours": _measure(server, _ours(fake_config, work / "f1.db")),
+            "naive": _measure(server, [sys.executable, "-c", NAIVE, str(fake_config)]),
+        }
+    for name in ("ours", "naive"):
+        _report(f"{name}, real server", real[name])
+        _report(f"{name}, test server", fake[name])
+
+
+def _populate(cluster: realcluster.Cluster, crds: int, per_crd: int) -> None:
+    definitions = _definitions(crds)
+    cluster.load(definitions)
+    objects = [
+        {"apiVersion": f"{d['spec']['group']}/{d['spec']['versions'][0]['name']}",
+         "kind": d["spec"]["names"]["kind"],
+         "metadata": {"name": f"w{n:05d}", "namespace": ("team-a", "team-b", "team-c")[n % 3]}}
+        for d in definitions for n in range(per_crd)
+    ]  # fmt: skip
+    cluster.load([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n}}
+                  for n in ("team-a", "team-b", "team-c")])  # fmt: skip
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(cluster.put, objects))
+
+
+def _counter(cluster: realcluster.Cluster) -> Callable[[], int]:
+    return lambda: sum(cluster.requests().values())
 
 
 def _report(name: str, figures: dict[str, float]) -> None:
