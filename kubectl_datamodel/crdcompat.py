@@ -233,7 +233,11 @@ def _webhook(spec: JSON) -> JSON | None:
     if conversion.get("conversionReviewVersions"):  # v1beta1
         hook["conversionReviewVersions"] = conversion["conversionReviewVersions"]
     if isinstance(hook.get("clientConfig"), dict):
-        hook["clientConfig"] = {k: v for k, v in hook["clientConfig"].items() if k != "caBundle"}
+        config = {k: v for k, v in hook["clientConfig"].items() if k != "caBundle"}
+        if isinstance(config.get("service"), dict) and config["service"].get("port") == 443:
+            # the API server's default, written into the live object
+            config["service"] = {k: v for k, v in config["service"].items() if k != "port"}
+        hook["clientConfig"] = config
     return hook or None
 
 

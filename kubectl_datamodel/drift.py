@@ -12,10 +12,21 @@ docs/drift.md lists every rule.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
-from kubectl_datamodel import changes, crdcompat, ignore, model, olm, paths, store, workloads
+from kubectl_datamodel import (
+    changes,
+    crdcompat,
+    ignore,
+    model,
+    olm,
+    paths,
+    quantities,
+    store,
+    workloads,
+)
 from kubectl_datamodel.changes import Action, Change, Severity
 
 JSON = dict[str, Any]
@@ -500,6 +511,12 @@ _LIST_KEYS = {
     "clusterPermissions": "serviceAccountName",
     "permissions": "serviceAccountName",
 }
+# A label or annotation, where an empty value is a value (unlike an empty field).
+_MAP_ENTRY = re.compile(r"\.(labels|annotations)(\[|\.|$)")
+# A CSV's deployments are defaulted like Deployments (from the CSV CRD's schema defaults).
+_EMBEDDED_DEPLOYMENT = re.compile(r"^\.spec\.install\.spec\.deployments\[[^\]]*\](?=\.)")
+# Maps of resource quantities, which the API server rewrites in canonical form.
+_QUANTITY_MAPS = {"limits", "requests"}
 # Lists the API treats as sets: their order carries no meaning.
 _SET_LISTS = {"finalizers", "shortNames", "categories", "add", "drop", "keywords", "enum"}
 
@@ -513,6 +530,8 @@ NOISE: tuple[tuple[str, ...], ...] = (
     ("metadata", "annotations", "olm.operatorGroup"),
     ("metadata", "annotations", "olm.operatorNamespace"),
     ("metadata", "annotations", "olm.targetNamespaces"),
+    # the deprecated alias the server copies from serviceAccountName, which is compared
+    ("spec", "template", "spec", "serviceAccount"),
     ("status",),
     ("spec", "template", "metadata", "creationTimestamp"),
 )
@@ -572,6 +591,8 @@ def _without(document: JSON, keys: Sequence[str]) -> JSON:
 
 def _canonical(value: Any, key: str | None = None) -> Any:
     if isinstance(value, dict):
+        if key in _QUANTITY_MAPS:
+            return {k: quantities.canonical(v) for k, v in value.items()}
         return {k: _canonical(v, k) for k, v in value.items()}
     if isinstance(value, list):
         items = [_canonical(v) for v in value]
@@ -592,12 +613,15 @@ def _covered(path: str, globs: Iterable[paths.Glob]) -> bool:
 
 
 def _is_default(path: str, before: Any, after: Any) -> bool:
-    """A field one side lacks and the other holds at the API server's default: the live
-    object was defaulted, the manifest was not. Not drift."""
+    """A field one side lacks and the other holds at the API server's default (the live
+    object was defaulted, the manifest was not), or empty (the server leaves out an empty
+    string, list or map a manifest spells out). Not drift."""
     if before is not None and after is not None:
         return False
     present = after if before is None else before
-    segments = paths.segments_of(path)
+    if (present in ("", [], {}) or present is None) and not _MAP_ENTRY.search(path):
+        return True
+    segments = paths.segments_of(_EMBEDDED_DEPLOYMENT.sub("", path))
     return any(
         present in values and glob.matches_segments(segments, exact=True)
         for glob, values in workloads.DEFAULTS

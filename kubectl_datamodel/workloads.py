@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
-from kubectl_datamodel import paths
+from kubectl_datamodel import paths, quantities
 from kubectl_datamodel.changes import Severity
 
 JSON = dict[str, Any]
@@ -152,7 +152,7 @@ def _resources(container: str, old: Any, new: Any) -> list[Finding]:
             f"{key} {before.get(key) or '-'} → {after.get(key) or '-'}",
         )
         for key in sorted(before.keys() | after.keys())
-        if before.get(key) != after.get(key)
+        if quantities.canonical(before.get(key)) != quantities.canonical(after.get(key))
     ]
 
 

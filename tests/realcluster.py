@@ -31,7 +31,7 @@ CACHE = Path(
 )
 # The external-secrets manifests are a Helm chart's test snapshot, with the chart's
 # placeholders left in; Helm would fill them in, and the API server refuses them as names.
-PLACEHOLDERS = {"RELEASE-NAME": "release-name", '"NAMESPACE"': '"external-secrets"'}
+RELEASE, NAMESPACE = ("RELEASE-NAME", "release-name"), ("NAMESPACE", "external-secrets")
 # Nothing runs here (no kubelet), so a webhook would fail every write it is called for.
 LEFT_OUT = {"ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"}
 
@@ -155,7 +155,7 @@ class Cluster:
 
 
 def _filled(obj: dict[str, Any]) -> dict[str, Any]:
-    text = json.dumps(obj)
-    for placeholder, value in PLACEHOLDERS.items():
-        text = text.replace(placeholder, value)
-    return json.loads(text)
+    filled = json.loads(json.dumps(obj).replace(*RELEASE))
+    if filled["metadata"].get("namespace") == NAMESPACE[0]:
+        filled["metadata"]["namespace"] = NAMESPACE[1]
+    return filled

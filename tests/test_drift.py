@@ -233,6 +233,55 @@ def test_server_defaults_are_not_drift(controller):
     assert report.changes == ()
 
 
+def test_what_kube_apiserver_rewrites_is_not_drift(controller):
+    """Seen on a real kube-apiserver (tests/test_cluster.py): it copies serviceAccountName to
+    the deprecated serviceAccount, writes quantities canonically, and leaves out empty values."""
+    manifest = copy.deepcopy(controller)
+    pod = manifest["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    container["resources"] = {"limits": {"cpu": "1000m", "memory": "1024Mi"}}
+    container["env"] = [{"name": "FEATURE_GATES", "value": ""}]
+    container["volumeMounts"] = []
+    live = as_served(manifest)
+    live_pod = live["spec"]["template"]["spec"]
+    live_pod["serviceAccount"] = live_pod["serviceAccountName"]
+    live_container = live_pod["containers"][0]
+    live_container["resources"] = {"limits": {"cpu": "1", "memory": "1Gi"}}
+    live_container["env"] = [{"name": "FEATURE_GATES"}]
+    del live_container["volumeMounts"]
+    report = drift.diff(from_objects([manifest]), from_objects([live]))
+    assert report.changes == ()
+
+
+def test_a_csv_deployment_defaulted_by_the_server_is_not_drift():
+    """The CSV CRD's schema defaults a container port's protocol to TCP, as for Deployments."""
+    path = CLUSTER_V1 / "olm/csvs/packageserver.clusterserviceversion.yaml"
+    (csv,) = [s.obj for s in manifests.read(files=[path]).objects]
+    live = copy.deepcopy(csv)
+    deployment = live["spec"]["install"]["spec"]["deployments"][0]
+    port = deployment["spec"]["template"]["spec"]["containers"][0]["ports"][0]
+    assert "protocol" not in port
+    port["protocol"] = "TCP"
+    assert drift.diff(from_objects([csv]), from_objects([live])).changes == ()
+    port["protocol"] = "UDP"
+    assert len(drift.diff(from_objects([csv]), from_objects([live])).changes) == 1
+
+
+def test_a_real_quantity_or_empty_label_change_still_shows(controller):
+    manifest = copy.deepcopy(controller)
+    manifest["spec"]["template"]["spec"]["containers"][0]["resources"] = {"limits": {"cpu": "1"}}
+    manifest["metadata"].setdefault("labels", {})["tier"] = ""
+    live = as_served(manifest)
+    live["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["cpu"] = "1500m"
+    del live["metadata"]["labels"]["tier"]
+    report = drift.diff(from_objects([manifest]), from_objects([live]))
+    assert sorted((c.rule, c.path) for c in report.changes) == [
+        ("operator.resources", ".spec.template.spec.containers[cert-manager-controller]"
+         ".resources.limits.cpu"),
+        ("operator.spec", ".metadata.labels.tier"),
+    ]  # fmt: skip
+
+
 def test_a_real_change_shows_through_the_defaults(controller):
     live = as_served(controller)
     live["spec"]["template"]["spec"]["containers"][0]["args"].append("--v=4")
