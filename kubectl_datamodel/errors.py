@@ -66,3 +66,11 @@ class ApiError(ClusterError):
         self.status = status
         # Read by the client's retry helper, which honours Retry-After on 429 and 5xx.
         self.headers = {"Retry-After": retry_after} if retry_after else {}
+
+
+class QueryError(DatamodelError):
+    """SQL that SQLite refuses, or that would write."""
+
+
+class TemplateError(DatamodelError):
+    """A --template that cannot be read, parsed or rendered for a row."""

@@ -8,6 +8,7 @@ a terminal, plain aligned columns (like kubectl's) when piped, so `grep` and `aw
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import enum
 import json
@@ -214,6 +215,24 @@ def _opt(value: int | None) -> str:
 
 
 # -- writers ------------------------------------------------------------------------------------
+
+
+def query_table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> Table:
+    return Table(list(columns), [[_cell(value) for value in row] for row in rows])
+
+
+def query_document(columns: Sequence[str], items: Sequence[model.JSON]) -> model.JSON:
+    return envelope("QueryResult", {"columns": list(columns), "items": list(items)})
+
+
+def write_csv(columns: Sequence[str], rows: Sequence[Sequence[Any]], stream: TextIO) -> None:
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(["" if value is None else value for value in row] for row in rows)
+
+
+def _cell(value: Any) -> str:
+    return "<null>" if value is None else str(value)
 
 
 def write_document(document: model.JSON, fmt: Format, stream: TextIO) -> None:

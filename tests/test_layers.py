@@ -18,6 +18,7 @@ ADAPTERS = {
     "sqlite_utils": {"store.py"},
     "kubernetes": {"kube.py"},
     "deepdiff": {"drift.py"},
+    "jinja2": {"templating.py"},
     "ruamel": {"manifests.py", "report.py"},
     "typer": {"cli"},
     "click": set(),  # Typer's own copy is used; never the click package directly

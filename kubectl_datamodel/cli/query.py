@@ -1,0 +1,75 @@
+"""`kubectl datamodel query`: read-only SQL over the database, as a table, JSON, YAML, CSV
+or through a template."""
+
+from __future__ import annotations
+
+import enum
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kubectl_datamodel import errors, query, report, templating
+from kubectl_datamodel.cli import common
+
+HELP = (
+    "Run one SQL statement against the database, opened read-only. Besides the tables and the "
+    "views crds, operators and csvs, the views "
+    + ", ".join(query.VIEWS)
+    + " make the common joins easy (docs/schema.md)."
+)
+EPILOG = (
+    'Example: kubectl datamodel query "SELECT crd, operator FROM crd_operators WHERE '
+    'snapshot_id = :id" --param id=2'
+)
+
+
+class QueryFormat(str, enum.Enum):
+    TABLE = "table"
+    JSON = "json"
+    YAML = "yaml"
+    CSV = "csv"
+
+
+def query_command(
+    ctx: typer.Context,
+    sql: Annotated[str, typer.Argument(help="One SQL statement; :name takes a --param.")],
+    output: Annotated[
+        QueryFormat, typer.Option("--output", "-o", help="Output format.", case_sensitive=False)
+    ] = QueryFormat.TABLE,
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", help="NAME=VALUE for :NAME in the statement. Repeatable."),
+    ] = None,
+    template: Annotated[
+        Path | None,
+        typer.Option(
+            "--template", help="Render each row through this Jinja2 template (sandboxed)."
+        ),
+    ] = None,
+    separator: Annotated[
+        str,
+        typer.Option("--separator", help="Written between rendered rows (with --template)."),
+    ] = "---\n",
+    db_path: common.DbPathOption = None,
+) -> None:
+    params = dict(_parameter(p) for p in param or ())
+    result = query.run(common.db_path(ctx, db_path), sql, params)
+    if template is not None:
+        rendered = templating.render(template, result.items())
+        sys.stdout.write(separator.join(rendered))
+    elif output is QueryFormat.TABLE:
+        common.print_tables([report.query_table(result.columns, result.rows)])
+    elif output is QueryFormat.CSV:
+        report.write_csv(result.columns, result.rows, sys.stdout)
+    else:
+        document = report.query_document(result.columns, result.items())
+        common.print_document(document, report.Format(output.value))
+
+
+def _parameter(text: str) -> tuple[str, str]:
+    name, equals, value = text.partition("=")
+    if not equals or not name:
+        raise errors.UsageError(f"--param takes NAME=VALUE, not {text!r}")
+    return name, value
