@@ -34,23 +34,33 @@ class QueryFormat(str, enum.Enum):
 
 def query_command(
     ctx: typer.Context,
-    sql: Annotated[str, typer.Argument(help="One SQL statement; :name takes a --param.")],
+    sql: Annotated[
+        str, typer.Argument(metavar="SQL", help="One SQL statement; :name takes a --param.")
+    ],
     output: Annotated[
         QueryFormat, typer.Option("--output", "-o", help="Output format.", case_sensitive=False)
     ] = QueryFormat.TABLE,
     param: Annotated[
         list[str] | None,
-        typer.Option("--param", help="NAME=VALUE for :NAME in the statement. Repeatable."),
+        typer.Option(
+            "--param", metavar="NAME=VALUE", help="Binds :NAME in the statement. Repeatable."
+        ),
     ] = None,
     template: Annotated[
         Path | None,
         typer.Option(
-            "--template", help="Render each row through this Jinja2 template (sandboxed)."
+            "--template",
+            metavar="FILE",
+            help="Render each row through this Jinja2 template (sandboxed).",
         ),
     ] = None,
     separator: Annotated[
         str,
-        typer.Option("--separator", help="Written between rendered rows (with --template)."),
+        typer.Option(
+            "--separator",
+            help="Written between rendered rows (default: a --- line, for YAML documents).",
+            show_default=False,
+        ),
     ] = "---\n",
     db_path: common.DbPathOption = None,
 ) -> None:
