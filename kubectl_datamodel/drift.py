@@ -619,7 +619,7 @@ def _is_default(path: str, before: Any, after: Any) -> bool:
     if before is not None and after is not None:
         return False
     present = after if before is None else before
-    if (present in ("", [], {}) or present is None) and not _MAP_ENTRY.search(path):
+    if present in (None, "", [], {}) and not _MAP_ENTRY.search(path):
         return True
     segments = paths.segments_of(_EMBEDDED_DEPLOYMENT.sub("", path))
     return any(
