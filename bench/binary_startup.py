@@ -16,6 +16,7 @@ Run from the repository root, after scripts/build-binary.py:
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import statistics
 import subprocess
@@ -24,6 +25,7 @@ import tarfile
 import tempfile
 import time
 from pathlib import Path
+from types import ModuleType
 
 ROOT = Path(__file__).resolve().parent.parent
 NAME = "kubectl-datamodel"
@@ -66,22 +68,28 @@ def tree_size(folder: Path) -> int:
 
 
 def build_onefile(venv: Path, work: Path) -> Path | None:
-    """PyInstaller --onefile from the release build's own virtualenv, for the comparison."""
+    """PyInstaller --onefile from the release build's own virtualenv, built as the release is
+    but for the one option, for the comparison."""
     python = venv / "bin" / "python"
     if not python.exists():
         print(f"(no {venv}: run scripts/build-binary.py first to compare with --onefile)")
         return None
-    entry = work / f"{NAME}.py"
-    entry.write_text("from kubectl_datamodel.cli import main\n\nmain()\n", encoding="utf-8")
     started = time.monotonic()
-    subprocess.run(
-        [str(python), "-m", "PyInstaller", "--noconfirm", "--log-level", "ERROR", "--onefile",
-         "--name", NAME, "--distpath", str(work / "onefile"), "--workpath", str(work / "pyi"),
-         "--specpath", str(work), str(entry)],
-        check=True, capture_output=True,
-    )  # fmt: skip
+    bundle = _build_script().freeze(python, work / "onefile", 0, onefile=True)
     print(f"onefile build: {time.monotonic() - started:.0f} s")
-    return work / "onefile" / NAME
+    return bundle / NAME
+
+
+def _build_script() -> ModuleType:
+    """scripts/build-binary.py as a module (its name is a command, with a dash)."""
+    spec = importlib.util.spec_from_file_location(
+        "build_binary", ROOT / "scripts" / "build-binary.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["build_binary"] = module  # dataclasses and the like look their module up
+    spec.loader.exec_module(module)
+    return module
 
 
 def seed_database(binary: Path, work: Path) -> Path:

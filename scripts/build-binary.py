@@ -11,10 +11,11 @@ sorted, dated `SOURCE_DATE_EPOCH` and owned by root, so two builds of one commit
 platform give byte-identical archives.
 
 On Linux and macOS the executable is built "onedir" (the executable beside `_internal/`): a
-"onefile" executable unpacks itself into a temporary folder on every start, which doubles
-start-up time (docs/distribution.md has the figures). On Windows it is onefile, because krew
-installs a plugin as a symbolic link to its executable, and a onedir executable started through
-a link on Windows looks for `_internal/` beside the link. The archive holds one folder,
+"onefile" executable unpacks itself into a temporary folder on every start, which adds two
+thirds to start-up time (docs/distribution.md has the figures). On Windows it is onefile,
+because krew installs a plugin as a symbolic link to its executable, and a onedir executable
+started through a link on Windows looks for `_internal/` beside the link. The archive holds one
+folder,
 `kubectl-datamodel/`, with the executable, its `_internal/` (onedir) and LICENSE. Symbolic
 links that PyInstaller makes are stored as the files they point to: krew refuses archives with
 links.
@@ -90,7 +91,7 @@ def build(out: Path, work: Path, epoch: int | None) -> Path:
     started = time.monotonic()
     shutil.rmtree(work, ignore_errors=True)
     python = _fresh_virtualenv(work / "venv")
-    bundle = _freeze(python, work, epoch)
+    bundle = freeze(python, work, epoch)
     version = _bundle_version(bundle)
     archive = pack(bundle, ROOT / LICENSE_FILE, out, archive_name(version, *target), epoch)
     seconds = time.monotonic() - started
@@ -135,14 +136,18 @@ def _fresh_virtualenv(venv: Path) -> Path:
     return python
 
 
-def _freeze(python: Path, work: Path, epoch: int) -> Path:
-    """Run PyInstaller; return the folder holding the executable (and `_internal/`)."""
+def freeze(python: Path, work: Path, epoch: int, *, onefile: bool = os.name == "nt") -> Path:
+    """Run PyInstaller; return the folder holding the executable (and `_internal/`).
+
+    Onefile only on Windows (see above); bench/binary_startup.py asks for it elsewhere too,
+    to measure what onedir saves.
+    """
     entry = work / "entry" / f"{NAME}.py"  # not kubectl_datamodel.py: it would hide the package
     entry.parent.mkdir(parents=True)
     entry.write_text(ENTRY_SCRIPT, encoding="utf-8")
     bundle = work / "dist" / NAME
     # onefile writes the executable into --distpath itself, onedir a folder named --name in it
-    mode, distpath = ("--onefile", bundle) if os.name == "nt" else ("--onedir", bundle.parent)
+    mode, distpath = ("--onefile", bundle) if onefile else ("--onedir", bundle.parent)
     # Debug symbols are a third of the size; strip them on Linux only, where the tools are
     # predictable (on macOS stripping would invalidate signatures, Windows has none to strip).
     strip = ["--strip"] if sys.platform == "linux" else []
