@@ -15,10 +15,9 @@ On Linux and macOS the executable is built "onedir" (the executable beside `_int
 thirds to start-up time (docs/distribution.md has the figures). On Windows it is onefile,
 because krew installs a plugin as a symbolic link to its executable, and a onedir executable
 started through a link on Windows looks for `_internal/` beside the link. The archive holds one
-folder,
-`kubectl-datamodel/`, with the executable, its `_internal/` (onedir) and LICENSE. Symbolic
-links that PyInstaller makes are stored as the files they point to: krew refuses archives with
-links.
+folder, `kubectl-datamodel/`, with the executable, its `_internal/` (onedir) and LICENSE.
+Symbolic links that PyInstaller makes are stored as the files they point to: krew refuses
+archives with links.
 
 Standard library only: it runs before any virtualenv exists.
 
