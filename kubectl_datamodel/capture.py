@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kubectl_datamodel import manifests, model, operators, records
+from kubectl_datamodel import helm, kinds, manifests, model, operators, records
 from kubectl_datamodel.options import CaptureOptions
 
 if TYPE_CHECKING:
@@ -29,7 +29,9 @@ class Inventory:
     ``instance_counts`` maps a CRD name to how many custom resources it has; a CRD missing from
     it has an unknown count (None), which is not the same as zero. ``status_managers`` maps a CRD
     name to the field manager seen writing its resources' status; ``services`` holds the Services
-    that CRD conversion webhooks point at. Both are operator evidence.
+    that CRD conversion webhooks point at. Both are operator evidence. The rest hold the kinds
+    captured on request (`--include`): ``resources`` maps a GROUP/VERSION/Kind pattern to its
+    objects; ``helm_storage`` holds Helm's release objects, their payload already dropped.
     """
 
     crds: list[JSON] = dataclasses.field(default_factory=list)
@@ -38,6 +40,13 @@ class Inventory:
     services: list[JSON] = dataclasses.field(default_factory=list)
     instance_counts: dict[str, int] = dataclasses.field(default_factory=dict)
     status_managers: dict[str, str] = dataclasses.field(default_factory=dict)
+    namespaces: list[JSON] = dataclasses.field(default_factory=list)
+    resource_quotas: list[JSON] = dataclasses.field(default_factory=list)
+    limit_ranges: list[JSON] = dataclasses.field(default_factory=list)
+    nodes: list[JSON] = dataclasses.field(default_factory=list)
+    helm_storage: list[JSON] = dataclasses.field(default_factory=list)
+    helm_installed: list[JSON] = dataclasses.field(default_factory=list)
+    resources: dict[str, list[JSON]] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass
@@ -60,25 +69,30 @@ def capture_manifests(options: CaptureOptions) -> CaptureResult:
     found = manifests.read(options.from_dirs, options.from_files)
     objects = [s.obj for s in found.objects if _in_namespace(s.obj, options.namespace)]
     inputs = tuple(str(p) for p in (*options.from_dirs, *options.from_files))
+    inventory = inventory_of(objects, options.components)
+    warnings = [*found.warnings, *_missing_kinds(inventory, options.components)]
     snapshot = assemble(
-        inventory_of(objects),
+        inventory,
         options,
         context=options.context or _input_name(options),
         cluster_info=model.ClusterInfo(source="manifests", inputs=inputs),
-        warnings=found.warnings,
+        warnings=warnings,
     )
-    return CaptureResult(snapshot=snapshot, warnings=found.warnings)
+    return CaptureResult(snapshot=snapshot, warnings=warnings)
 
 
-def inventory_of(objects: Iterable[JSON]) -> Inventory:
+def inventory_of(objects: Iterable[JSON], components: Sequence[str] = ()) -> Inventory:
     """Sort objects into an Inventory, counting the custom resources found among them.
 
     Only CRDs that have at least one instance in the input get a count: manifests rarely hold
     custom resources, and "none in these files" does not mean "none in the cluster".
     """
     inventory = Inventory()
+    patterns = kinds.patterns_of(components)
+    inventory.resources = {p.pattern: [] for p in patterns}
     others = []
     for obj in objects:
+        _sort_requested(inventory, obj, patterns)
         if records.is_crd(obj):
             inventory.crds.append(obj)
         elif records.is_workload(obj):
@@ -107,6 +121,45 @@ def inventory_of(objects: Iterable[JSON]) -> Inventory:
     return inventory
 
 
+def _sort_requested(
+    inventory: Inventory, obj: JSON, patterns: Sequence[kinds.ResourceKind]
+) -> None:
+    """File the kinds only `--include` asks for; each may also be one of the kinds above."""
+    kind = obj.get("kind") if obj.get("apiVersion") == "v1" else None
+    if kind == "Namespace":
+        inventory.namespaces.append(obj)
+    elif kind == "ResourceQuota":
+        inventory.resource_quotas.append(obj)
+    elif kind == "LimitRange":
+        inventory.limit_ranges.append(obj)
+    elif kind == "Node":
+        inventory.nodes.append(obj)
+    elif helm.is_release_storage(obj):
+        inventory.helm_storage.append(helm.storage_metadata(obj))
+    if helm.release_of(obj) is not None:
+        inventory.helm_installed.append(obj)
+    for pattern in patterns:
+        if pattern.matches(obj):
+            inventory.resources[pattern.pattern].append(obj)
+
+
+def _missing_kinds(inventory: Inventory, components: Sequence[str]) -> list[str]:
+    """Requested kinds the input holds none of: likely a typo, or files that lack them."""
+    return [
+        f"--include {pattern}: no objects of this kind in the input"
+        for pattern, found in inventory.resources.items()
+        if not found
+    ] + [
+        f"--include {extra}: no {what} in the input"
+        for extra, what, found in (
+            ("namespaces", "Namespace objects", inventory.namespaces),
+            ("nodes", "Node objects", inventory.nodes),
+            ("helm", "Helm release Secrets or ConfigMaps (owner=helm)", inventory.helm_storage),
+        )
+        if extra in components and not found
+    ]
+
+
 def assemble(
     inventory: Inventory,
     options: CaptureOptions,
@@ -128,7 +181,10 @@ def assemble(
         cluster_context=context,
         timestamp=now(),
         cluster_info=cluster_info,
-        components=tuple(c for c in model.COMPONENTS if c in wanted),
+        components=(
+            *(c for c in model.COMPONENTS if c in wanted),
+            *(c for c in options.components if c not in model.COMPONENTS),
+        ),
         namespace_filter=options.namespace,
         notes=options.notes,
         warnings=tuple(warnings),
@@ -151,7 +207,55 @@ def assemble(
             if "olm" in wanted
             else ()
         ),
+        **_requested_records(inventory, options),
     )
+
+
+def _requested_records(inventory: Inventory, options: CaptureOptions) -> dict[str, tuple[Any, ...]]:
+    """The records of the kinds `--include` asked for, each sorted by identity."""
+    wanted = set(options.components)
+    found: dict[str, tuple[Any, ...]] = {}
+    if "namespaces" in wanted:
+        found["namespaces"] = _namespaces(inventory, options.namespace)
+    if "nodes" in wanted:
+        found["nodes"] = tuple(
+            sorted(map(records.node_record, inventory.nodes), key=lambda n: n.name)
+        )
+    if "helm" in wanted:
+        found["helm_releases"] = tuple(
+            helm.releases(inventory.helm_storage, inventory.helm_installed)
+        )
+    resources = [
+        records.resource_record(obj, pattern.metadata_only)
+        for pattern in kinds.patterns_of(options.components)
+        for obj in inventory.resources.get(pattern.pattern, ())
+    ]
+    found["resources"] = tuple(sorted(resources, key=_resource_key))
+    return found
+
+
+def _namespaces(inventory: Inventory, only: str | None) -> tuple[model.NamespaceRecord, ...]:
+    def in_namespace(objects: list[JSON], name: str) -> list[JSON]:
+        return [o for o in objects if (o.get("metadata") or {}).get("namespace") == name]
+
+    return tuple(
+        sorted(
+            (
+                records.namespace_record(
+                    ns,
+                    in_namespace(inventory.resource_quotas, ns["metadata"]["name"]),
+                    in_namespace(inventory.limit_ranges, ns["metadata"]["name"]),
+                )
+                for ns in inventory.namespaces
+                if only is None or ns["metadata"]["name"] == only
+            ),
+            key=lambda n: n.name,
+        )
+    )
+
+
+def _resource_key(record: model.ResourceRecord) -> tuple[str, str, str]:
+    return (record.pattern, record.namespace or "", record.name)
 
 
 def now() -> str:

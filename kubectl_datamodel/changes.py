@@ -13,6 +13,14 @@ from typing import Any
 JSON = dict[str, Any]
 
 KINDS = ("CRD", "Operator", "CSV")
+# Kinds captured on request; objects of a GROUP/VERSION/Kind pattern go by their own kind.
+EXTRA_KINDS = ("Namespace", "Node", "HelmRelease")
+
+
+def kind_rank(kind: str) -> tuple[int, str]:
+    """Reports list CRDs, operators and CSVs first, then the other kinds."""
+    known = (*KINDS, *EXTRA_KINDS)
+    return (known.index(kind), "") if kind in known else (len(known), kind)
 
 
 def qualified(namespace: str | None, name: str) -> str:

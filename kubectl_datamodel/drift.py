@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from kubectl_datamodel import (
     changes,
     crdcompat,
+    drift_kinds,
     ignore,
     model,
     olm,
@@ -33,13 +34,8 @@ JSON = dict[str, Any]
 R = TypeVar("R")
 Entry = tuple[R, str]  # a record and the sha256 of its spec
 SpecLoader = Callable[[Sequence[str]], Mapping[str, JSON]]
-SECTIONS = ("crds", "operators", "csvs")
-_SECTION_OF = dict(zip(model.COMPONENTS, SECTIONS, strict=True))  # olm -> csvs
-
-
-def sections_of(components: Iterable[str]) -> list[str]:
-    """Snapshot components (crds, operators, olm) as record sections (crds, operators, csvs)."""
-    return [_SECTION_OF[c] for c in components]
+SECTIONS = model.SECTIONS
+sections_of = model.sections_of
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,21 +48,27 @@ class Records:
     operators: Sequence[Entry[model.OperatorRecord]]
     csvs: Sequence[Entry[model.CsvRecord]]
     load_specs: SpecLoader
-    sections: frozenset[str] = frozenset(SECTIONS)
+    components: tuple[str, ...] = model.COMPONENTS  # what the snapshot captured
+    sections: frozenset[str] = frozenset(model.sections_of(model.COMPONENTS))
     has_specs: bool = True  # False for an export written without --include-specs
     namespace_filter: str | None = None  # the snapshot was taken with -n
+    namespaces: Sequence[Entry[model.NamespaceRecord]] = ()
+    nodes: Sequence[Entry[model.NodeRecord]] = ()
+    helm_releases: Sequence[Entry[model.HelmReleaseRecord]] = ()
+    resources: Sequence[Entry[model.ResourceRecord]] = ()
 
     @property
-    def components(self) -> list[str]:
-        """The snapshot components (crds, operators, olm) these sections came from."""
-        return [c for c, section in _SECTION_OF.items() if section in self.sections]
+    def patterns(self) -> set[str]:
+        """The GROUP/VERSION/Kind patterns captured."""
+        return {c for c in self.components if "/" in c}
 
     @classmethod
     def in_memory(
         cls,
         side: changes.Side,
         holder: model.Snapshot | model.StoredSnapshot,
-        sections: Iterable[str] = SECTIONS,
+        components: Sequence[str],
+        sections: Iterable[str] | None = None,
         has_specs: bool = True,
         namespace_filter: str | None = None,
     ) -> Records:
@@ -86,8 +88,13 @@ class Records:
             crds=entries(holder.crds),
             operators=entries(holder.operators),
             csvs=entries(holder.csvs),
+            namespaces=entries(holder.namespaces),
+            nodes=entries(holder.nodes),
+            helm_releases=entries(holder.helm_releases),
+            resources=entries(holder.resources),
             load_specs=lambda digests: {d: specs[d] for d in digests},
-            sections=frozenset(sections),
+            components=tuple(components),
+            sections=frozenset(model.sections_of(components) if sections is None else sections),
             has_specs=has_specs,
             namespace_filter=namespace_filter,
         )
@@ -109,6 +116,8 @@ def diff(old: Records, new: Records, rules: Sequence[ignore.Rule] = ()) -> chang
             found.extend(compare(old, new, with_specs))
         elif section in old.sections or section in new.sections:
             notes.append(f"{section} not compared: only one side captured them")
+    if "resources" in old.sections and "resources" in new.sections:
+        notes.extend(_pattern_notes(old, new))
     kept = ignore.apply(rules, found)
     kept.sort(key=_order)
     return changes.DriftReport(
@@ -122,7 +131,7 @@ def diff(old: Records, new: Records, rules: Sequence[ignore.Rule] = ()) -> chang
 
 def _order(change: Change) -> tuple[Any, ...]:
     return (
-        changes.KINDS.index(change.kind),
+        changes.kind_rank(change.kind),
         -change.severity,
         change.subject,
         change.version or "",
@@ -485,10 +494,70 @@ def _csv_sections(leaves: Iterable[tuple[str, Any, Any]]) -> dict[str, int]:
     return counts
 
 
-_COMPARERS: dict[str, Callable[[Records, Records, bool], list[Change]]] = {
+# -- the kinds captured on request ---------------------------------------------------------------
+
+
+def _by_rules(section: str, rules: drift_kinds.KindRules) -> Comparer:
+    """A comparer for a section whose wording and severities ``rules`` give."""
+
+    def compare(old: Records, new: Records, with_specs: bool) -> list[Change]:
+        return _compared(rules, getattr(old, section), getattr(new, section), old, new, with_specs)
+
+    return compare
+
+
+def _compared(
+    rules: drift_kinds.KindRules,
+    old_entries: Sequence[Entry[Any]],
+    new_entries: Sequence[Entry[Any]],
+    old: Records,
+    new: Records,
+    with_specs: bool,
+) -> list[Change]:
+    matched = _match(old_entries, new_entries, rules.identity)
+    found = [rules.presence(r, Action.ADDED) for r in matched.added]
+    found += [rules.presence(r, Action.REMOVED) for r in matched.removed]
+    for (o, _), (n, _) in matched.pairs:
+        found += rules.columns(o, n)
+    if with_specs and rules.field is not None:
+        for _o, o_spec, n, n_spec in _changed_specs(old, new, matched.pairs):
+            found += [
+                rules.field(n, path, before, after)
+                for path, before, after in _leaves(o_spec, n_spec)
+                if not _covered(path, rules.covered)
+            ]
+    return found
+
+
+def _resources(old: Records, new: Records, with_specs: bool) -> list[Change]:
+    """Objects of the patterns both sides captured; the rest are noted, not reported."""
+    both = old.patterns & new.patterns
+    return _compared(
+        drift_kinds.RESOURCES,
+        [e for e in old.resources if e[0].pattern in both],
+        [e for e in new.resources if e[0].pattern in both],
+        old,
+        new,
+        with_specs,
+    )
+
+
+def _pattern_notes(old: Records, new: Records) -> list[str]:
+    return [
+        f"{pattern} not compared: only one side captured it"
+        for pattern in sorted(old.patterns ^ new.patterns)
+    ]
+
+
+Comparer = Callable[[Records, Records, bool], list[Change]]
+_COMPARERS: dict[str, Comparer] = {
     "crds": _crds,
     "operators": _operators,
     "csvs": _csvs,
+    "namespaces": _by_rules("namespaces", drift_kinds.NAMESPACES),
+    "nodes": _by_rules("nodes", drift_kinds.NODES),
+    "helm_releases": _by_rules("helm_releases", drift_kinds.HELM_RELEASES),
+    "resources": _resources,
 }
 
 

@@ -23,7 +23,14 @@ SCHEMA_VERSION = 1
 MARKDOWN_LIMIT = 65_536  # GitHub rejects issue and pull-request comments longer than this
 
 SEVERITIES = (changes.Severity.BREAKING, changes.Severity.WARNING, changes.Severity.INFO)
-TITLES = {"CRD": "CRDs", "Operator": "Operators", "CSV": "ClusterServiceVersions"}
+TITLES = {
+    "CRD": "CRDs",
+    "Operator": "Operators",
+    "CSV": "ClusterServiceVersions",
+    "Namespace": "Namespaces",
+    "Node": "Nodes",
+    "HelmRelease": "Helm releases",
+}
 ICONS = {
     changes.Severity.BREAKING: "🔴",
     changes.Severity.WARNING: "🟠",
@@ -340,7 +347,7 @@ def _by_kind(
 ) -> dict[str, list[changes.Change]]:
     """Changes per kind in KINDS order, then any other kind as met; empty kinds if every_kind."""
     groups: dict[str, list[changes.Change]] = {k: [] for k in changes.KINDS}
-    for change in found:
+    for change in sorted(found, key=lambda c: changes.kind_rank(c.kind)):
         groups.setdefault(change.kind, []).append(change)
     return {k: v for k, v in groups.items() if v or every_kind}
 

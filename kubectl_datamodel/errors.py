@@ -58,6 +58,10 @@ class ClusterError(DatamodelError):
     """The API server cannot be reached, or did not answer as an API server does."""
 
 
+class UnknownKindError(ClusterError):
+    """An `--include` pattern naming a kind the API server does not serve."""
+
+
 class ApiError(ClusterError):
     """The API server answered a request with an error status."""
 

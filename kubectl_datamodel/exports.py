@@ -17,6 +17,10 @@ _SECTIONS = (
     ("crds", model.CrdRecord),
     ("operators", model.OperatorRecord),
     ("csvs", model.CsvRecord),
+    ("namespaces", model.NamespaceRecord),
+    ("nodes", model.NodeRecord),
+    ("helm_releases", model.HelmReleaseRecord),
+    ("resources", model.ResourceRecord),
 )
 
 
@@ -24,7 +28,7 @@ _SECTIONS = (
 class Export:
     snapshot: model.StoredSnapshot
     has_specs: bool  # exported with --include-specs: needed to compare schemas and pod specs
-    sections: tuple[str, ...]  # crds/operators/csvs present (--crds-only keeps one)
+    sections: tuple[str, ...]  # the sections present (--crds-only keeps one)
 
 
 def read(path: Path) -> Export:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from kubectl_datamodel import changes, errors, manifests, paths
 
 _TEXT_FIELDS = ("kind", "namespace", "name", "rule", "version")
 _FIELDS = (*_TEXT_FIELDS, "path", "severity", "reason")
+_KIND = re.compile(r"[A-Z][A-Za-z0-9]*")  # CRD, Operator, CSV, Node, ConfigMap...
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,9 +85,10 @@ def _rule(path: Path, index: int, entry: Any) -> Rule:
     if set(entry) <= {"reason"}:
         raise errors.ManifestError(f"{where}: matches every change; give kind, name, path, ...")
     kind = entry.get("kind")
-    if kind is not None and kind not in changes.KINDS:
+    if kind is not None and not _KIND.fullmatch(kind):
+        known = ", ".join((*changes.KINDS, *changes.EXTRA_KINDS))
         raise errors.ManifestError(
-            f"{where}: kind {kind!r} is not one of {', '.join(changes.KINDS)}"
+            f"{where}: kind {kind!r} is not one of {known}, or a CamelCase kind (ConfigMap)"
         )
     try:
         glob = paths.Glob.parse(entry["path"]) if "path" in entry else None

@@ -149,11 +149,18 @@ class Api:
                 return
             token = next_token
 
-    def collect(self, path: str, convert: Callable[[JSON], JSON]) -> list[JSON]:
+    def collect(
+        self,
+        path: str,
+        convert: Callable[[JSON], JSON],
+        query: Sequence[tuple[str, str | int]] = (),
+        *,
+        accept: str = ACCEPT_JSON,
+    ) -> list[JSON]:
         """Every item of a list, each passed through ``convert`` as its page arrives, so only
         one page is ever held as the server sent it. A restarted list starts afresh."""
         found: list[JSON] = []
-        for page in self.pages(path):
+        for page in self.pages(path, query, accept=accept):
             if page.first:
                 found.clear()
             found.extend(convert(item) for item in page.items)

@@ -12,12 +12,13 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import dataclasses
+import difflib
 import functools
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
-from kubectl_datamodel import capture, errors, kube, model, platform, records
+from kubectl_datamodel import capture, errors, helm, kinds, kube, model, platform, records
 from kubectl_datamodel.options import CaptureOptions
 
 JSON = dict[str, Any]
@@ -30,6 +31,10 @@ WORKLOADS = (
 )
 CSVS = ("operators.coreos.com/v1alpha1", "clusterserviceversions", "ClusterServiceVersion")
 NODES = ("v1", "nodes", "Node")
+NAMESPACES = ("v1", "namespaces", "Namespace")
+QUOTAS = ("v1", "resourcequotas", "ResourceQuota")
+LIMIT_RANGES = ("v1", "limitranges", "LimitRange")
+HELM_STORAGE = (("v1", "secrets", "Secret"), ("v1", "configmaps", "ConfigMap"))
 
 
 class Progress(Protocol):
@@ -122,10 +127,12 @@ def _read(
     groups = reading.optional("API discovery", lambda: discover(api), inventory=False) or {}
     crds = reading.optional("CRDs", lambda: _list(api, CRDS, None)) or []
     wanted = set(options.components)
-    jobs: dict[str, Callable[[], Any]] = {"nodes": lambda: _nodes(api)}
+    resolved = _resolve(reading, kinds.patterns_of(options.components))
+    jobs: dict[str, Callable[[], Any]] = {"nodes": lambda: _nodes(api, full="nodes" in wanted)}
     if wanted & {"crds", "operators"}:
         jobs.update(_count_jobs(api, crds, reading.namespace))
-    if "operators" in wanted:
+    jobs.update(_requested_jobs(api, wanted, resolved, reading.namespace))
+    if wanted & {"operators", "helm"}:
         for resource in WORKLOADS:
             jobs[resource[1]] = functools.partial(_list, api, resource, reading.namespace)
         for namespace, name in _webhook_services(crds):
@@ -136,6 +143,7 @@ def _read(
         jobs["clusterserviceversions"] = functools.partial(_list, api, CSVS, reading.namespace)
     results = _run_all(reading, jobs, options.cluster.concurrency)
     inventory = _inventory(crds, results)
+    _add_requested(inventory, results, resolved)
     nodes = results.get("nodes")
     info = model.ClusterInfo(
         source="cluster",
@@ -199,9 +207,17 @@ def _inventory(crds: list[JSON], results: dict[str, Any]) -> capture.Inventory:
     return inventory
 
 
-def _list(api: kube.Api, resource: tuple[str, str, str], namespace: str | None) -> list[JSON]:
+def _list(
+    api: kube.Api,
+    resource: tuple[str, str, str],
+    namespace: str | None,
+    *,
+    metadata_only: bool = False,
+    query: tuple[tuple[str, str], ...] = (),
+) -> list[JSON]:
     """Every object of a kind, with apiVersion/kind filled in (list items omit them) and
-    managedFields dropped."""
+    managedFields dropped. ``metadata_only`` asks for metadata alone and accepts nothing
+    else: what a Secret holds never crosses the wire."""
     api_version, plural, kind = resource
 
     def typed(item: JSON) -> JSON:
@@ -209,16 +225,123 @@ def _list(api: kube.Api, resource: tuple[str, str, str], namespace: str | None) 
         (item.get("metadata") or {}).pop("managedFields", None)
         return item
 
-    return api.collect(_path(api_version, plural, namespace), typed)
+    accept = kube.METADATA_LIST if metadata_only else kube.ACCEPT_JSON
+    return api.collect(_path(api_version, plural, namespace), typed, query, accept=accept)
+
+
+# -- kinds captured on request (`--include`) ---------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class _Served:
+    """Where the server lists an `--include`d kind."""
+
+    pattern: kinds.ResourceKind
+    plural: str
+    namespaced: bool
+
+
+def _resolve(reading: _Reading, patterns: list[kinds.ResourceKind]) -> list[_Served]:
+    """Each pattern's resource name, from one discovery request per group-version. A kind the
+    server does not serve is an error: a snapshot silently without it would read as "none"."""
+    served = []
+    for api_version in sorted({p.api_version for p in patterns}):
+        prefix = "/api" if api_version == "v1" else "/apis"
+        wanted = [p for p in patterns if p.api_version == api_version]
+        try:
+            body = reading.api.get(f"{prefix}/{api_version}").body
+        except errors.ApiError as exc:
+            if exc.status != 404:
+                raise
+            raise errors.UnknownKindError(
+                f"--include {wanted[0].pattern}: context {reading.api.context} does not serve "
+                f"{api_version}"
+            ) from exc
+        listed = {
+            str(r.get("kind")): r
+            for r in body.get("resources") or ()
+            if "/" not in str(r.get("name")) and "list" in (r.get("verbs") or ())
+        }
+        for pattern in wanted:
+            if pattern.kind not in listed:
+                raise _unserved(pattern, listed, reading.api.context)
+            resource = listed[pattern.kind]
+            served.append(_Served(pattern, str(resource["name"]), bool(resource.get("namespaced"))))
+    return served
+
+
+def _unserved(
+    pattern: kinds.ResourceKind, listed: dict[str, Any], context: str
+) -> errors.UnknownKindError:
+    close = difflib.get_close_matches(pattern.kind, listed, n=1)
+    hint = f"; did you mean {pattern.api_version}/{close[0]}?" if close else ""
+    return errors.UnknownKindError(
+        f"--include {pattern.pattern}: context {context} serves no kind {pattern.kind} in "
+        f"{pattern.api_version}{hint}"
+    )
+
+
+def _requested_jobs(
+    api: kube.Api, wanted: set[str], resolved: list[_Served], namespace: str | None
+) -> dict[str, Callable[[], Any]]:
+    jobs: dict[str, Callable[[], Any]] = {}
+    if "namespaces" in wanted:
+        jobs["namespaces"] = functools.partial(_list, api, NAMESPACES, None)
+        jobs["resourcequotas"] = functools.partial(_list, api, QUOTAS, namespace)
+        jobs["limitranges"] = functools.partial(_list, api, LIMIT_RANGES, namespace)
+    if "helm" in wanted:
+        for resource in HELM_STORAGE:
+            jobs[f"helm {resource[1]}"] = functools.partial(
+                _list,
+                api,
+                resource,
+                namespace,
+                metadata_only=True,
+                query=(("labelSelector", helm.OWNER_SELECTOR),),
+            )
+    for served in resolved:
+        pattern = served.pattern
+        jobs[pattern.pattern] = functools.partial(
+            _list,
+            api,
+            (pattern.api_version, served.plural, pattern.kind),
+            namespace if served.namespaced else None,
+            metadata_only=pattern.metadata_only,
+        )
+    return jobs
+
+
+def _add_requested(
+    inventory: capture.Inventory, results: dict[str, Any], resolved: list[_Served]
+) -> None:
+    inventory.namespaces.extend(results.get("namespaces") or ())
+    inventory.resource_quotas.extend(results.get("resourcequotas") or ())
+    inventory.limit_ranges.extend(results.get("limitranges") or ())
+    inventory.nodes.extend(results.get("nodes") or ())
+    for _, plural, _ in HELM_STORAGE:
+        found = results.get(f"helm {plural}") or ()
+        inventory.helm_storage.extend(o for o in found if helm.is_release_storage(o))
+    inventory.helm_installed.extend(w for w in inventory.workloads if helm.release_of(w))
+    for served in resolved:
+        inventory.resources[served.pattern.pattern] = results.get(served.pattern.pattern) or []
 
 
 def _get(api: kube.Api, path: str) -> JSON:
     return api.get(path).body
 
 
-def _nodes(api: kube.Api) -> list[JSON]:
-    """Nodes, cut down to what platform detection reads: a 5,000-node cluster stays small."""
-    return api.collect(_path(NODES[0], NODES[1], None), _platform_facts)
+def _nodes(api: kube.Api, *, full: bool) -> list[JSON]:
+    """Nodes, cut down to what platform detection reads unless node records are wanted: a
+    5,000-node cluster stays small. A node's image list (hundreds of entries) always goes."""
+    if not full:
+        return api.collect(_path(NODES[0], NODES[1], None), _platform_facts)
+
+    def node(item: JSON) -> JSON:
+        (item.get("status") or {}).pop("images", None)
+        (item.get("metadata") or {}).pop("managedFields", None)
+        return {"apiVersion": "v1", "kind": "Node", **item}
+
+    return api.collect(_path(NODES[0], NODES[1], None), node)
 
 
 def _platform_facts(node: JSON) -> JSON:

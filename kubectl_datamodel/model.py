@@ -8,11 +8,23 @@ the database columns users already query.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from typing import Any
 
 JSON = dict[str, Any]
 
-COMPONENTS = ("crds", "operators", "olm")
+COMPONENTS = ("crds", "operators", "olm")  # what a snapshot holds unless told otherwise
+EXTRAS = ("namespaces", "nodes", "helm")  # more kinds on request (`snapshot --include`)
+# A snapshot's record sections (its attributes, and the keys of an export), in output order.
+SECTIONS = ("crds", "operators", "csvs", "namespaces", "nodes", "helm_releases", "resources")
+_SECTION_OF = {"olm": "csvs", "helm": "helm_releases"}
+
+
+def sections_of(components: Iterable[str]) -> list[str]:
+    """The record sections that hold what ``components`` captured: ``olm`` is ``csvs``, and
+    every GROUP/VERSION/Kind pattern lands in ``resources``."""
+    found = {"resources" if "/" in c else _SECTION_OF.get(c, c) for c in components}
+    return [s for s in SECTIONS if s in found]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -197,6 +209,128 @@ class CsvRecord:
         )
 
 
+@dataclasses.dataclass(frozen=True)
+class NamespaceRecord:
+    """A namespace with the limits set on it: quota name -> its ``hard`` limits, and limit
+    range name -> its ``limits`` entries."""
+
+    name: str
+    phase: str | None
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    quotas: dict[str, JSON]
+    limit_ranges: dict[str, list[JSON]]
+    creation_timestamp: str | None
+    spec: JSON
+
+    def as_dict(self, include_spec: bool = False) -> JSON:
+        return _fields_dict(self, include_spec)
+
+    @classmethod
+    def from_dict(cls, data: JSON) -> NamespaceRecord:
+        record: NamespaceRecord = _from_fields(cls, data)
+        return record
+
+
+@dataclasses.dataclass(frozen=True)
+class NodeRecord:
+    """A node as scheduling sees it. ``conditions`` maps a condition type to its status
+    ("True", "False", "Unknown"); it changes on its own, so it is stored per snapshot."""
+
+    name: str
+    labels: dict[str, str]
+    taints: tuple[JSON, ...]
+    capacity: dict[str, str]
+    allocatable: dict[str, str]
+    conditions: dict[str, str]
+    kubelet_version: str | None
+    provider: str | None
+    os_image: str | None
+    architecture: str | None
+    container_runtime: str | None
+    creation_timestamp: str | None
+    spec: JSON
+
+    def as_dict(self, include_spec: bool = False) -> JSON:
+        return _fields_dict(self, include_spec)
+
+    @classmethod
+    def from_dict(cls, data: JSON) -> NodeRecord:
+        record: NodeRecord = _from_fields(cls, data)
+        return record
+
+
+@dataclasses.dataclass(frozen=True)
+class HelmReleaseRecord:
+    """A Helm 3 release at its newest revision, read from labels only: the release storage
+    object's (name, status, version) and the chart labels of the objects it installed. The
+    release payload, which holds the user's values, is never read."""
+
+    name: str
+    namespace: str
+    chart: str | None
+    chart_version: str | None
+    app_version: str | None
+    revision: int | None
+    status: str | None
+    storage: str  # Secret or ConfigMap: Helm's storage driver
+    updated: str | None
+    spec: JSON
+
+    def as_dict(self, include_spec: bool = False) -> JSON:
+        return _fields_dict(self, include_spec)
+
+    @classmethod
+    def from_dict(cls, data: JSON) -> HelmReleaseRecord:
+        record: HelmReleaseRecord = _from_fields(cls, data)
+        return record
+
+
+@dataclasses.dataclass(frozen=True)
+class ResourceRecord:
+    """An object of a kind named with `--include GROUP/VERSION/Kind`, kept whole (normalized)."""
+
+    api_version: str
+    kind: str
+    namespace: str | None
+    name: str
+    labels: dict[str, str]
+    creation_timestamp: str | None
+    spec: JSON
+
+    @property
+    def pattern(self) -> str:
+        """The `--include` pattern this object was captured under."""
+        return f"{self.api_version}/{self.kind}"
+
+    def as_dict(self, include_spec: bool = False) -> JSON:
+        return _fields_dict(self, include_spec)
+
+    @classmethod
+    def from_dict(cls, data: JSON) -> ResourceRecord:
+        record: ResourceRecord = _from_fields(cls, data)
+        return record
+
+
+def _fields_dict(record: Any, include_spec: bool) -> JSON:
+    data = {
+        f.name: list(value) if isinstance(value := getattr(record, f.name), tuple) else value
+        for f in dataclasses.fields(record)
+        if f.name != "spec"
+    }
+    return _with_spec(data, record.spec, include_spec)
+
+
+def _from_fields(cls: Any, data: JSON) -> Any:
+    """Rebuild a record from ``_fields_dict``'s output: lists become the tuples they were."""
+    values = {
+        f.name: tuple(value) if isinstance(value := data[f.name], list) else value
+        for f in dataclasses.fields(cls)
+        if f.name != "spec"
+    }
+    return cls(spec=data.get("spec") or {}, **values)
+
+
 def _with_spec(data: JSON, spec: JSON, include_spec: bool) -> JSON:
     if include_spec:
         data["spec"] = spec
@@ -249,6 +383,10 @@ class Snapshot:
     crds: tuple[CrdRecord, ...] = ()
     operators: tuple[OperatorRecord, ...] = ()
     csvs: tuple[CsvRecord, ...] = ()
+    namespaces: tuple[NamespaceRecord, ...] = ()
+    nodes: tuple[NodeRecord, ...] = ()
+    helm_releases: tuple[HelmReleaseRecord, ...] = ()
+    resources: tuple[ResourceRecord, ...] = ()
     warnings: tuple[str, ...] = ()  # what capture could not read: a 403, a missing file
 
 
@@ -308,4 +446,8 @@ class StoredSnapshot:
     crds: tuple[CrdRecord, ...]
     operators: tuple[OperatorRecord, ...]
     csvs: tuple[CsvRecord, ...]
+    namespaces: tuple[NamespaceRecord, ...] = ()
+    nodes: tuple[NodeRecord, ...] = ()
+    helm_releases: tuple[HelmReleaseRecord, ...] = ()
+    resources: tuple[ResourceRecord, ...] = ()
     warnings: tuple[str, ...] = ()

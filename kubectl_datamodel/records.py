@@ -197,3 +197,106 @@ def status_manager(metadata: JSON) -> str | None:
         if manager and not manager.startswith(GENERIC_MANAGERS):
             return manager
     return None
+
+
+# -- kinds captured on request (`snapshot --include`) -------------------------------------------
+
+# Set by the API server (1.21+) on every namespace, always to its name: says nothing.
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+# Node facts that change on every boot and describe no configuration.
+_VOLATILE_NODE_INFO = ("bootID", "machineID", "systemUUID")
+
+
+def namespace_record(
+    obj: JSON, quotas: list[JSON], limit_ranges: list[JSON]
+) -> model.NamespaceRecord:
+    """A namespace and the ResourceQuotas and LimitRanges in it, as one record: quotas and
+    limits are what a platform team sets per namespace, and drift reads them together."""
+    metadata = obj["metadata"]
+    labels = {k: v for k, v in (metadata.get("labels") or {}).items() if k != NAMESPACE_NAME_LABEL}
+    annotations = _annotations(metadata)
+    quota_specs = {q["metadata"]["name"]: _spec_of(q) for q in quotas}
+    limit_specs = {r["metadata"]["name"]: _spec_of(r) for r in limit_ranges}
+    return model.NamespaceRecord(
+        name=metadata["name"],
+        phase=(obj.get("status") or {}).get("phase"),
+        labels=labels,
+        annotations=annotations,
+        quotas={name: dict(spec.get("hard") or {}) for name, spec in quota_specs.items()},
+        limit_ranges={name: list(spec.get("limits") or ()) for name, spec in limit_specs.items()},
+        creation_timestamp=_timestamp(metadata),
+        spec={
+            "metadata": {"labels": labels, "annotations": annotations},
+            "resourceQuotas": quota_specs,
+            "limitRanges": limit_specs,
+        },
+    )
+
+
+def _spec_of(obj: JSON) -> JSON:
+    spec = normalize.normalize(obj).get("spec")
+    return spec if isinstance(spec, dict) else {}
+
+
+def node_record(obj: JSON) -> model.NodeRecord:
+    metadata = obj["metadata"]
+    spec = obj.get("spec") or {}
+    status = obj.get("status") or {}
+    info = status.get("nodeInfo") or {}
+    taints = tuple(
+        {k: v for k, v in t.items() if k != "timeAdded"}
+        for t in spec.get("taints") or ()
+        if isinstance(t, dict)
+    )
+    stored = normalize.normalize(obj)
+    stored["spec"] = {**spec, "taints": list(taints)} if taints else spec
+    stored["status"] = {
+        "capacity": status.get("capacity") or {},
+        "allocatable": status.get("allocatable") or {},
+        "nodeInfo": {k: v for k, v in info.items() if k not in _VOLATILE_NODE_INFO},
+    }
+    return model.NodeRecord(
+        name=metadata["name"],
+        labels=dict(metadata.get("labels") or {}),
+        taints=taints,
+        capacity=dict(status.get("capacity") or {}),
+        allocatable=dict(status.get("allocatable") or {}),
+        conditions={
+            str(c.get("type")): str(c.get("status"))
+            for c in status.get("conditions") or ()
+            if isinstance(c, dict) and c.get("type")
+        },
+        kubelet_version=info.get("kubeletVersion"),
+        provider=provider_of(spec.get("providerID")),
+        os_image=info.get("osImage"),
+        architecture=info.get("architecture"),
+        container_runtime=info.get("containerRuntimeVersion"),
+        creation_timestamp=_timestamp(metadata),
+        spec=stored,
+    )
+
+
+def provider_of(provider_id: Any) -> str | None:
+    """The cloud provider a node's ``spec.providerID`` names: ``aws:///eu-west-1a/i-0ab`` is
+    aws, ``kind://docker/kind/kind-control-plane`` is kind."""
+    if not isinstance(provider_id, str) or "://" not in provider_id:
+        return None
+    return provider_id.split("://", 1)[0] or None
+
+
+def resource_record(obj: JSON, metadata_only: bool) -> model.ResourceRecord:
+    """An object of an `--include`d kind. ``metadata_only`` keeps nothing but metadata (a
+    Secret's, whose data must never be stored; a live capture never even reads it)."""
+    stored = normalize.normalize(obj)
+    if metadata_only:
+        stored = {k: stored[k] for k in ("apiVersion", "kind", "metadata") if k in stored}
+    metadata = obj["metadata"]
+    return model.ResourceRecord(
+        api_version=str(obj.get("apiVersion")),
+        kind=str(obj.get("kind")),
+        namespace=metadata.get("namespace"),
+        name=metadata["name"],
+        labels=dict(metadata.get("labels") or {}),
+        creation_timestamp=_timestamp(metadata),
+        spec=stored,
+    )

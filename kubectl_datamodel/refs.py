@@ -12,6 +12,7 @@ import dataclasses
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 from kubectl_datamodel import changes, drift, errors, exports, manifests, model, store
 
@@ -112,13 +113,22 @@ def stored(db: store.Store, snapshot_id: int, ref_text: str) -> drift.Records:
         snapshot_id=summary.id,
         location=summary.cluster_info.server,
     )
+
+    def entries(section: str) -> list[tuple[Any, str]]:
+        return list(zip(getattr(snapshot, section), digests[section], strict=True))
+
     return drift.Records(
         side=side,
-        crds=list(zip(snapshot.crds, digests["crds"], strict=True)),
-        operators=list(zip(snapshot.operators, digests["operators"], strict=True)),
-        csvs=list(zip(snapshot.csvs, digests["csvs"], strict=True)),
+        crds=entries("crds"),
+        operators=entries("operators"),
+        csvs=entries("csvs"),
+        namespaces=entries("namespaces"),
+        nodes=entries("nodes"),
+        helm_releases=entries("helm_releases"),
+        resources=entries("resources"),
         load_specs=db.load_specs,
-        sections=frozenset(drift.sections_of(summary.components)),
+        components=summary.components,
+        sections=frozenset(model.sections_of(summary.components)),
         namespace_filter=summary.namespace_filter,
     )
 
@@ -133,10 +143,11 @@ def from_export(path: Path, ref_text: str) -> drift.Records:
         timestamp=summary.timestamp,
         location=str(path),
     )
-    sections = set(drift.sections_of(summary.components)) & set(export.sections)
+    sections = set(model.sections_of(summary.components)) & set(export.sections)
     return drift.Records.in_memory(
         side,
         export.snapshot,
+        summary.components,
         sections,
         has_specs=export.has_specs,
         namespace_filter=summary.namespace_filter,
@@ -154,8 +165,5 @@ def from_capture(snapshot: model.Snapshot, ref_text: str) -> drift.Records:
         location=", ".join(info.inputs) if info.inputs else info.server,
     )
     return drift.Records.in_memory(
-        side,
-        snapshot,
-        drift.sections_of(snapshot.components),
-        namespace_filter=snapshot.namespace_filter,
+        side, snapshot, snapshot.components, namespace_filter=snapshot.namespace_filter
     )

@@ -12,7 +12,7 @@ import csv
 import dataclasses
 import enum
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
 from kubectl_datamodel import model
@@ -54,9 +54,15 @@ def snapshot_document(
     stored: model.StoredSnapshot,
     *,
     include_specs: bool = False,
-    sections: Sequence[str] = ("crds", "operators", "csvs"),
+    sections: Sequence[str] | None = None,
 ) -> model.JSON:
-    """A stored snapshot as `database show` and `database export` print it."""
+    """A stored snapshot as `database show` and `database export` print it: by default CRDs,
+    operators and CSVs (always present, for scripts) and whatever else it captured."""
+    if sections is None:
+        captured = model.sections_of(stored.summary.components)
+        sections = [
+            s for s in model.SECTIONS if s in (*model.sections_of(model.COMPONENTS), *captured)
+        ]
     body: model.JSON = {"snapshot": stored.summary.as_dict()}
     for section in sections:
         body[section] = [r.as_dict(include_specs) for r in getattr(stored, section)]
@@ -149,6 +155,96 @@ def csvs_table(csvs: Sequence[model.CsvRecord], wide: bool) -> Table:
             row += [c.replaces or "-", str(len(c.required_crds))]
         rows.append(row)
     return Table(columns, rows, title="ClusterServiceVersions")
+
+
+def namespaces_table(namespaces: Sequence[model.NamespaceRecord], wide: bool) -> Table:
+    columns = ["NAME", "PHASE", "QUOTAS", "LIMIT RANGES", "LABELS"]
+    rows = [
+        [
+            n.name,
+            n.phase or "-",
+            ",".join(n.quotas) or "-",
+            ",".join(n.limit_ranges) or "-",
+            _pairs(n.labels) if wide else str(len(n.labels)),
+        ]
+        for n in namespaces
+    ]
+    return Table(columns, rows, title="Namespaces")
+
+
+def nodes_table(nodes: Sequence[model.NodeRecord], wide: bool) -> Table:
+    columns = ["NAME", "READY", "KUBELET", "PROVIDER", "CPU", "MEMORY", "TAINTS"]
+    if wide:
+        columns += ["OS IMAGE", "ARCH", "RUNTIME"]
+    rows = []
+    for n in nodes:
+        taints = [f"{t.get('key')}:{t.get('effect')}" for t in n.taints]
+        row = [
+            n.name,
+            n.conditions.get("Ready", "-"),
+            n.kubelet_version or "-",
+            n.provider or "-",
+            n.allocatable.get("cpu", "-"),
+            n.allocatable.get("memory", "-"),
+            ",".join(taints) or "-",
+        ]
+        if wide:
+            row += [n.os_image or "-", n.architecture or "-", n.container_runtime or "-"]
+        rows.append(row)
+    return Table(columns, rows, title="Nodes")
+
+
+def helm_table(releases: Sequence[model.HelmReleaseRecord], wide: bool) -> Table:
+    columns = ["NAMESPACE", "NAME", "CHART", "CHART VERSION", "APP VERSION", "REVISION", "STATUS"]
+    if wide:
+        columns += ["UPDATED", "STORAGE"]
+    rows = []
+    for h in releases:
+        row = [
+            h.namespace,
+            h.name,
+            h.chart or "-",
+            h.chart_version or "-",
+            h.app_version or "-",
+            _opt(h.revision),
+            h.status or "-",
+        ]
+        if wide:
+            row += [h.updated or "-", h.storage]
+        rows.append(row)
+    return Table(columns, rows, title="Helm releases")
+
+
+def resources_table(resources: Sequence[model.ResourceRecord], wide: bool) -> Table:
+    columns = ["APIVERSION", "KIND", "NAMESPACE", "NAME"]
+    if wide:
+        columns += ["LABELS", "CREATED"]
+    rows = []
+    for r in resources:
+        row = [r.api_version, r.kind, r.namespace or "-", r.name]
+        if wide:
+            row += [_pairs(r.labels), r.creation_timestamp or "-"]
+        rows.append(row)
+    return Table(columns, rows, title="Resources")
+
+
+def captured_tables(stored: model.StoredSnapshot, wide: bool) -> list[Table]:
+    """The tables `database show` prints for the kinds this snapshot captured on request."""
+    makers: dict[str, Callable[[Any, bool], Table]] = {
+        "namespaces": namespaces_table,
+        "nodes": nodes_table,
+        "helm_releases": helm_table,
+        "resources": resources_table,
+    }
+    return [
+        maker(getattr(stored, section), wide)
+        for section, maker in makers.items()
+        if section in model.sections_of(stored.summary.components)
+    ]
+
+
+def _pairs(labels: dict[str, str]) -> str:
+    return ",".join(f"{k}={v}" for k, v in sorted(labels.items())) or "-"
 
 
 def summary_table(summary: model.SnapshotSummary) -> Table:

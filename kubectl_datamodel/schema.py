@@ -20,7 +20,7 @@ from typing import Any
 
 from kubectl_datamodel import errors, model
 
-VERSION = 2
+VERSION = 3
 
 _V1 = """
 CREATE TABLE inventory_snapshots (
@@ -144,9 +144,7 @@ def _to_v1(db: Any) -> None:
             "this file holds inventory tables without a kubectl-datamodel schema version "
             "(a k8s-datamodel database?); export it with that tool and snapshot anew"
         )
-    for statement in _V1.split(";\n"):
-        if statement.strip():
-            db.execute(statement)
+    _run_script(db, _V1)
 
 
 def _to_v2(db: Any) -> None:
@@ -160,9 +158,131 @@ def _to_v2(db: Any) -> None:
     db.execute("CREATE INDEX idx_capture_warnings_snapshot_id ON capture_warnings (snapshot_id)")
 
 
+_V3 = """
+CREATE TABLE namespace_records (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    phase TEXT,
+    labels TEXT NOT NULL,
+    annotations TEXT NOT NULL,
+    quotas TEXT NOT NULL,
+    limit_ranges TEXT NOT NULL,
+    creation_timestamp TEXT,
+    spec_id INTEGER NOT NULL REFERENCES specs (id)
+);
+CREATE TABLE snapshot_namespaces (
+    id INTEGER PRIMARY KEY,
+    snapshot_id INTEGER NOT NULL REFERENCES inventory_snapshots (id) ON DELETE CASCADE,
+    record_id INTEGER NOT NULL REFERENCES namespace_records (id)
+);
+CREATE INDEX idx_snapshot_namespaces_snapshot_id ON snapshot_namespaces (snapshot_id);
+
+CREATE TABLE node_records (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    labels TEXT NOT NULL,
+    taints TEXT NOT NULL,
+    capacity TEXT NOT NULL,
+    allocatable TEXT NOT NULL,
+    kubelet_version TEXT,
+    provider TEXT,
+    os_image TEXT,
+    architecture TEXT,
+    container_runtime TEXT,
+    creation_timestamp TEXT,
+    spec_id INTEGER NOT NULL REFERENCES specs (id)
+);
+CREATE TABLE snapshot_nodes (
+    id INTEGER PRIMARY KEY,
+    snapshot_id INTEGER NOT NULL REFERENCES inventory_snapshots (id) ON DELETE CASCADE,
+    record_id INTEGER NOT NULL REFERENCES node_records (id),
+    conditions TEXT NOT NULL
+);
+CREATE INDEX idx_snapshot_nodes_snapshot_id ON snapshot_nodes (snapshot_id);
+
+CREATE TABLE helm_records (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    namespace TEXT NOT NULL,
+    chart TEXT,
+    chart_version TEXT,
+    app_version TEXT,
+    revision INTEGER,
+    status TEXT,
+    storage TEXT NOT NULL,
+    updated TEXT,
+    spec_id INTEGER NOT NULL REFERENCES specs (id)
+);
+CREATE TABLE snapshot_helm_releases (
+    id INTEGER PRIMARY KEY,
+    snapshot_id INTEGER NOT NULL REFERENCES inventory_snapshots (id) ON DELETE CASCADE,
+    record_id INTEGER NOT NULL REFERENCES helm_records (id)
+);
+CREATE INDEX idx_snapshot_helm_releases_snapshot_id ON snapshot_helm_releases (snapshot_id);
+
+CREATE TABLE resource_records (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL UNIQUE,
+    api_version TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    namespace TEXT,
+    name TEXT NOT NULL,
+    labels TEXT NOT NULL,
+    creation_timestamp TEXT,
+    spec_id INTEGER NOT NULL REFERENCES specs (id)
+);
+CREATE TABLE snapshot_resources (
+    id INTEGER PRIMARY KEY,
+    snapshot_id INTEGER NOT NULL REFERENCES inventory_snapshots (id) ON DELETE CASCADE,
+    record_id INTEGER NOT NULL REFERENCES resource_records (id)
+);
+CREATE INDEX idx_snapshot_resources_snapshot_id ON snapshot_resources (snapshot_id);
+
+CREATE VIEW namespaces AS
+SELECT l.id, l.snapshot_id, r.name, r.phase, r.labels, r.annotations, r.quotas,
+       r.limit_ranges, r.creation_timestamp, s.body AS spec, s.sha256 AS spec_sha256
+FROM snapshot_namespaces l JOIN namespace_records r ON r.id = l.record_id
+JOIN specs s ON s.id = r.spec_id;
+
+CREATE VIEW nodes AS
+SELECT l.id, l.snapshot_id, r.name, json_extract(l.conditions, '$.Ready') AS ready,
+       r.kubelet_version, r.provider, r.os_image, r.architecture, r.container_runtime,
+       r.labels, r.taints, r.capacity, r.allocatable, l.conditions, r.creation_timestamp,
+       s.body AS spec, s.sha256 AS spec_sha256
+FROM snapshot_nodes l JOIN node_records r ON r.id = l.record_id JOIN specs s ON s.id = r.spec_id;
+
+CREATE VIEW helm_releases AS
+SELECT l.id, l.snapshot_id, r.name, r.namespace, r.chart, r.chart_version, r.app_version,
+       r.revision, r.status, r.storage, r.updated, s.body AS spec, s.sha256 AS spec_sha256
+FROM snapshot_helm_releases l JOIN helm_records r ON r.id = l.record_id
+JOIN specs s ON s.id = r.spec_id;
+
+CREATE VIEW resources AS
+SELECT l.id, l.snapshot_id, r.api_version, r.kind, r.namespace, r.name, r.labels,
+       r.creation_timestamp, s.body AS spec, s.sha256 AS spec_sha256
+FROM snapshot_resources l JOIN resource_records r ON r.id = l.record_id
+JOIN specs s ON s.id = r.spec_id;
+"""
+
+
+def _to_v3(db: Any) -> None:
+    """More kinds on request: namespaces, nodes, Helm releases and GROUP/VERSION/Kind objects."""
+    _run_script(db, _V3)
+
+
+def _run_script(db: Any, script: str) -> None:
+    for statement in script.split(";\n"):
+        if statement.strip():
+            db.execute(statement)
+
+
 MIGRATIONS: list[Callable[[Any], None]] = [
     _to_v1,
     _to_v2,
+    _to_v3,
 ]  # MIGRATIONS[n] goes from version n to n+1
 
 
@@ -296,6 +416,30 @@ def _csv_from_row(row: model.JSON) -> model.CsvRecord:
     )
 
 
+def _encoded_columns(record: Any, link_fields: tuple[str, ...] = ()) -> model.JSON:
+    """A record's fields as columns, dicts and lists as JSON text; the spec and the fields
+    stored per snapshot (``link_fields``) left out."""
+    return {
+        name: dumps(value) if isinstance(value, dict | list) else value
+        for name, value in record.as_dict().items()
+        if name not in link_fields
+    }
+
+
+def _decoded(record_type: Any, json_fields: tuple[str, ...]) -> Callable[[model.JSON], Any]:
+    """The inverse of ``_encoded_columns`` for ``record_type``, given its JSON columns."""
+
+    def from_row(row: model.JSON) -> Any:
+        data = {k: json.loads(v) if k in json_fields else v for k, v in row.items()}
+        return record_type.from_dict({**data, "spec": _spec(row)})
+
+    return from_row
+
+
+def _no_link_columns(_record: Any) -> model.JSON:
+    return {}
+
+
 def _spec(row: model.JSON) -> model.JSON:
     return json.loads(row["spec"]) if row.get("spec") else {}
 
@@ -324,6 +468,38 @@ SECTIONS = (
         _csv_columns,
         lambda c: {"phase": c.phase},
         _csv_from_row,
+    ),
+    Section(
+        "namespaces",
+        "namespace_records",
+        "snapshot_namespaces",
+        _encoded_columns,
+        _no_link_columns,
+        _decoded(model.NamespaceRecord, ("labels", "annotations", "quotas", "limit_ranges")),
+    ),
+    Section(
+        "nodes",
+        "node_records",
+        "snapshot_nodes",
+        lambda n: _encoded_columns(n, ("conditions",)),
+        lambda n: {"conditions": dumps(n.conditions)},
+        _decoded(model.NodeRecord, ("labels", "taints", "capacity", "allocatable", "conditions")),
+    ),
+    Section(
+        "helm_releases",
+        "helm_records",
+        "snapshot_helm_releases",
+        _encoded_columns,
+        _no_link_columns,
+        _decoded(model.HelmReleaseRecord, ()),
+    ),
+    Section(
+        "resources",
+        "resource_records",
+        "snapshot_resources",
+        _encoded_columns,
+        _no_link_columns,
+        _decoded(model.ResourceRecord, ("labels",)),
     ),
 )
 

@@ -360,3 +360,39 @@ def test_the_script_is_idempotent_and_stops_only_what_it_started(real_cluster, t
         decoy.kill()
         decoy.wait()
     assert real_cluster.list_items("v1", "Namespace")  # the session's cluster is untouched
+
+
+def test_requested_kinds_are_read_from_the_server_as_it_holds_them(v2, real_cluster, tmp_path):  # noqa: ARG001 - after v2
+    """Namespaces with quotas, nodes, a Helm release and ConfigMaps, loaded through the API and
+    captured with --include: each record says what the server itself returns."""
+    kinds_dir = CLUSTER_V1.parent.parent / "tests" / "data" / "kinds" / "v1"
+    real_cluster.load(manifests(kinds_dir))
+    database = tmp_path / "kinds.db"
+    result = cli_json(
+        "snapshot", "--kubeconfig", real_cluster.kubeconfig, "--db-path", database,
+        "--include", "namespaces,nodes,helm;v1/ConfigMap",
+    )  # fmt: skip
+    stored = show(database, result["snapshot"]["id"])
+
+    served = {n["metadata"]["name"]: n for n in real_cluster.list_items("v1", "Node")}
+    nodes = {n["name"]: n for n in stored["nodes"]}
+    assert set(nodes) == set(served) >= {"node-1", "node-2"}
+    assert nodes["node-2"]["taints"] == [
+        {"key": "dedicated", "value": "infra", "effect": "NoSchedule"}
+    ]
+    assert nodes["node-1"]["provider"] == "aws"
+    info = served["node-1"]["status"].get("nodeInfo") or {}
+    assert nodes["node-1"]["kubelet_version"] == (info.get("kubeletVersion") or None)
+
+    namespaces = {n["name"]: n for n in stored["namespaces"]}
+    assert {"team-a", "legacy", "cert-manager", "external-secrets"} <= set(namespaces)
+    assert namespaces["team-a"]["quotas"]["compute"]["requests.cpu"] == "4"
+    assert namespaces["team-a"]["labels"] == {"pod-security.kubernetes.io/enforce": "baseline"}
+
+    (release,) = stored["helm_releases"]
+    assert (release["name"], release["namespace"], release["revision"]) == (
+        "release-name", "external-secrets", 1,
+    )  # fmt: skip
+    assert (release["chart"], release["chart_version"]) == ("external-secrets", "0.17.0")
+    assert b"STAND-IN HELM" not in database.read_bytes()
+    assert "app-settings" in {r["name"] for r in stored["resources"]}

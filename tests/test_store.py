@@ -148,8 +148,11 @@ def _failing_last_section(monkeypatch, error: BaseException) -> None:
     def fail(_record):
         raise error
 
-    *first, last = schema.SECTIONS
-    monkeypatch.setattr(schema, "SECTIONS", (*first, dataclasses.replace(last, link_columns=fail)))
+    sections = tuple(
+        dataclasses.replace(s, link_columns=fail) if s.name == "csvs" else s
+        for s in schema.SECTIONS
+    )
+    monkeypatch.setattr(schema, "SECTIONS", sections)
 
 
 def test_a_failed_write_leaves_nothing(stored_v1_v2, captured_v1, monkeypatch):
@@ -208,9 +211,17 @@ def test_delete_removes_rows_and_unreferenced_specs(stored_v1_v2):
         "crds",
         "operators",
         "csvs",
+        "namespaces",
+        "nodes",
+        "helm_releases",
+        "resources",
         "crd_records",
         "operator_records",
         "csv_records",
+        "namespace_records",
+        "node_records",
+        "helm_records",
+        "resource_records",
         "specs",
     }
     assert set(figures["row_counts"].values()) == {0}
@@ -260,21 +271,43 @@ def test_snapshot_round_trips_any_labels_and_notes(
     assert isinstance(stored.summary, model.SnapshotSummary)
 
 
-def test_a_version_1_database_gains_capture_warnings_and_keeps_its_snapshots(
-    stored_v1_v2, tmp_path
-):
-    old = tmp_path / "v1.db"
-    old.write_bytes(stored_v1_v2.read_bytes())
-    with sqlite3.connect(old) as conn:
-        conn.execute("DROP TABLE capture_warnings")
-        conn.execute("PRAGMA user_version = 1")
-    conn.close()
+V3_VIEWS = ("namespaces", "nodes", "helm_releases", "resources")
+V3_TABLES = (
+    *(f"snapshot_{v}" for v in V3_VIEWS),
+    "namespace_records",
+    "node_records",
+    "helm_records",
+    "resource_records",
+)
 
+
+def _downgraded(stored: Path, tmp_path: Path, version: int) -> Path:
+    """A copy of a current database as an older kubectl-datamodel left it."""
+    old = tmp_path / f"v{version}.db"
+    old.write_bytes(stored.read_bytes())
+    with sqlite3.connect(old) as conn:
+        for view in V3_VIEWS:
+            conn.execute(f"DROP VIEW {view}")
+        for table in V3_TABLES:
+            conn.execute(f"DROP TABLE {table}")
+        if version < 2:
+            conn.execute("DROP TABLE capture_warnings")
+        conn.execute(f"PRAGMA user_version = {version}")
+    conn.close()
+    return old
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_an_older_database_is_migrated_and_keeps_its_snapshots(stored_v1_v2, tmp_path, version):
+    old = _downgraded(stored_v1_v2, tmp_path, version)
     with store.open_store(old) as db:
         assert [s.id for s in db.list_snapshots()] == [2, 1]
         assert db.get_snapshot(1).warnings == ()
+        assert len(db.get_snapshot(2).crds) == 61
+        assert db.get_snapshot(2).namespaces == ()
     with sqlite3.connect(old) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone() == (2,)
+        assert conn.execute("PRAGMA user_version").fetchone() == (schema.VERSION,)
+        assert conn.execute("SELECT COUNT(*) FROM nodes").fetchone() == (0,)
     conn.close()
 
 

@@ -82,6 +82,7 @@ def show(
                 report.crds_table(stored.crds, wide),
                 report.operators_table(stored.operators, wide),
                 report.csvs_table(stored.csvs, wide),
+                *report.captured_tables(stored, wide),
                 *([report.warnings_table(stored.warnings)] if stored.warnings else []),
             ]
         )
@@ -117,7 +118,7 @@ def export(
     with store.open_store(common.db_path(ctx, db_path)) as db:
         stored = db.get_snapshot(snapshot_id, include_specs=include_specs)
     document = report.snapshot_document(
-        stored, include_specs=include_specs, sections=chosen or ("crds", "operators", "csvs")
+        stored, include_specs=include_specs, sections=chosen or None
     )
     with common.output_stream(file) as stream:
         report.write_document(document, fmt, stream)

@@ -7,14 +7,14 @@ from typing import Annotated
 
 import typer
 
-from kubectl_datamodel import capture, model, report, store
+from kubectl_datamodel import capture, kinds, model, report, store
 from kubectl_datamodel.cli import common, progress
 from kubectl_datamodel.options import DEFAULT_CONCURRENCY, DEFAULT_QPS, CaptureOptions
 
 HELP = "Capture the cluster's inventory and store it as a snapshot."
 EPILOG = (
     "Example: kubectl datamodel snapshot --from-dir examples/cluster-v1 --context demo "
-    '--notes "baseline"'
+    '--notes "baseline" --include "namespaces;apps/v1/Deployment"'
 )
 
 
@@ -35,6 +35,18 @@ def snapshot(
         bool, typer.Option("--no-operators", help="Leave operators out.")
     ] = False,
     no_olm: Annotated[bool, typer.Option("--no-olm", help="Leave OLM CSVs out.")] = False,
+    include: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--include",
+            metavar="KINDS",
+            help=(
+                "Also capture namespaces (with quotas and limit ranges), nodes, helm (releases, "
+                "from labels only) and GROUP/VERSION/Kind or VERSION/Kind objects, separated by "
+                "; or , (e.g. 'namespaces;v1/ConfigMap;apps/v1/Deployment'). Repeatable."
+            ),
+        ),
+    ] = None,
     notes: common.NotesOption = None,
     db_path: common.DbPathOption = None,
     output: Annotated[
@@ -49,7 +61,10 @@ def snapshot(
         context=context,
         namespace=namespace,
         all_namespaces=all_namespaces,
-        components=[c for c in model.COMPONENTS if not skipped[c]],
+        components=[
+            *(c for c in model.COMPONENTS if not skipped[c]),
+            *kinds.parse_includes(include or ()),
+        ],
         notes=notes,
         cluster=common.cluster_options(kubeconfig, context, request_timeout, concurrency, qps),
     )
