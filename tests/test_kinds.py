@@ -371,3 +371,18 @@ def test_live_forbidden_helm_storage_is_a_warning(run, live, db_path):
     stored = show(run, db_path, 1)
     assert stored["helm_releases"] == [] and len(stored["namespaces"]) == 4
     assert any("helm secrets" in w for w in stored["warnings"])
+
+
+def test_the_overview_counts_what_was_captured(run, two_snapshots):
+    result = run("analyze", "overview", "-o", "json", "--db-path", two_snapshots)
+    assert result.exit_code == 0, result.stderr
+    (captured,) = [t for t in json.loads(result.stdout)["tables"] if t["name"] == "captured"]
+    assert dict(map(tuple, captured["rows"])) == {
+        "CRDs": 0,
+        "Operators": 1,
+        "ClusterServiceVersions": 0,
+        "Namespaces": 4,
+        "Nodes": 2,
+        "Helm releases": 1,
+        "v1/ConfigMap": 1,
+    }

@@ -13,7 +13,15 @@ from typing import Annotated
 import typer
 
 from kubectl_datamodel import __version__, errors
-from kubectl_datamodel.cli import common, database, diff, inventory, query, snapshot
+from kubectl_datamodel.cli import (
+    analyze,
+    common,
+    database,
+    diff,
+    inventory,
+    query,
+    snapshot,
+)
 from kubectl_datamodel.status import ExitStatus
 
 PROG_NAME = "kubectl datamodel"
@@ -34,6 +42,7 @@ app = typer.Typer(
 app.command("snapshot", help=snapshot.HELP, epilog=snapshot.EPILOG)(snapshot.snapshot)
 app.command("diff", help=diff.HELP, epilog=diff.EPILOG)(diff.diff)
 app.command("query", help=query.HELP, epilog=query.EPILOG)(query.query_command)
+app.command("analyze", help=analyze.HELP, epilog=analyze.EPILOG)(analyze.analyze_command)
 app.add_typer(database.app, name="database")
 app.add_typer(inventory.crd_app, name="crd")
 app.add_typer(inventory.operators_app, name="operators")
