@@ -48,6 +48,8 @@ TOP = NAME  # the one folder in the archive; krew's `bin` is TOP/NAME
 LICENSE_FILE = "LICENSE"
 ENTRY_SCRIPT = "from kubectl_datamodel.cli import main\n\nmain()\n"
 ZIP_EPOCH = 315532800  # 1980-01-01: the earliest date a zip entry can hold
+# The package's data files (templates/report.html.j2): PyInstaller follows imports, not files
+DATA = ["--collect-data", "kubectl_datamodel"]
 
 OS_NAMES = {"linux": "linux", "darwin": "darwin", "windows": "windows"}
 ARCH_NAMES = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
@@ -153,7 +155,7 @@ def freeze(python: Path, work: Path, epoch: int, *, onefile: bool = os.name == "
     env = {**os.environ, "PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": str(epoch)}
     command = [
         str(python), "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
-        mode, *strip, "--name", NAME, "--distpath", str(distpath),
+        mode, *strip, *DATA, "--name", NAME, "--distpath", str(distpath),
         "--workpath", str(work / "pyinstaller"), "--specpath", str(work), str(entry),
     ]  # fmt: skip
     _run(command, "freeze the CLI with PyInstaller", env=env)

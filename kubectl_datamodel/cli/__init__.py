@@ -20,6 +20,7 @@ from kubectl_datamodel.cli import (
     diff,
     inventory,
     query,
+    report,
     snapshot,
 )
 from kubectl_datamodel.status import ExitStatus
@@ -43,6 +44,7 @@ app.command("snapshot", help=snapshot.HELP, epilog=snapshot.EPILOG)(snapshot.sna
 app.command("diff", help=diff.HELP, epilog=diff.EPILOG)(diff.diff)
 app.command("query", help=query.HELP, epilog=query.EPILOG)(query.query_command)
 app.command("analyze", help=analyze.HELP, epilog=analyze.EPILOG)(analyze.analyze_command)
+app.command("report", help=report.HELP, epilog=report.EPILOG)(report.report_command)
 app.add_typer(database.app, name="database")
 app.add_typer(inventory.crd_app, name="crd")
 app.add_typer(inventory.operators_app, name="operators")

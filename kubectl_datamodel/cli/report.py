@@ -1,0 +1,66 @@
+"""`kubectl datamodel report --html FILE`: one cluster context as a self-contained HTML page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kubectl_datamodel import errors, store
+from kubectl_datamodel.cli import common
+
+HELP = (
+    "Write one self-contained HTML page about a cluster context: the latest snapshot's "
+    "overview and findings, charts of its history, and the drift since the snapshot before. "
+    "It loads nothing from the network, so it can be mailed or archived as it is."
+)
+EPILOG = "Example: kubectl datamodel report --html demo.html --cluster-context demo"
+
+
+def report_command(
+    ctx: typer.Context,
+    html: Annotated[
+        Path,
+        typer.Option(
+            "--html",
+            metavar="FILE",
+            help="Write the page to FILE (replaced whole, or left as it was on error).",
+            show_default=False,
+        ),
+    ],
+    cluster_context: Annotated[
+        str | None,
+        typer.Option(
+            "--cluster-context",
+            metavar="CONTEXT",
+            help="The cluster context to report (default: the one `latest` means in diff).",
+        ),
+    ] = None,
+    db_path: common.DbPathOption = None,
+) -> None:
+    from kubectl_datamodel import html_report  # the analysis and Jinja2: only when reporting
+
+    database = common.db_path(ctx, db_path)
+    _check_target(html, database)
+    with store.open_store(database) as db:
+        result = html_report.build(db, cluster_context)
+    with common.output_stream(html, option="--html") as stream:
+        stream.write(result.html)
+    snapshots = f"{result.snapshot_count} snapshot{'s' if result.snapshot_count != 1 else ''}"
+    common.info(
+        f"report of context {result.cluster_context} (latest snapshot {result.snapshot_id}, "
+        f"{snapshots}) written to {html}"
+    )
+
+
+def _check_target(html: Path, database: Path) -> None:
+    """Refuse before reading anything: a folder that is not there, a folder given as the
+    file, or the database itself."""
+    folder = html.parent if str(html.parent) else Path()
+    if not folder.is_dir():
+        raise errors.OutputError(f"--html {html}: the folder {folder} does not exist")
+    if html.is_dir():
+        raise errors.OutputError(f"--html {html}: is a directory")
+    if html.exists() and database.exists() and html.samefile(database):
+        raise errors.OutputError(f"--html {html}: that is the database; name another file")
