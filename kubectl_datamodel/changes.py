@@ -10,6 +10,8 @@ import dataclasses
 import enum
 from typing import Any
 
+from kubectl_datamodel import status
+
 JSON = dict[str, Any]
 
 KINDS = ("CRD", "Operator", "CSV")
@@ -28,24 +30,12 @@ def qualified(namespace: str | None, name: str) -> str:
     return f"{namespace}/{name}" if namespace else name
 
 
-class Severity(enum.IntEnum):
+class Severity(status.Ranked):
     """How much a change matters to the cluster's users. Ordered: BREAKING > WARNING > INFO."""
 
     INFO = 1  # worth knowing; nothing that worked stops working
     WARNING = 2  # may break someone, or needs a person to look (a storage version flip)
     BREAKING = 3  # clients or stored data stop working (a served version removed)
-
-    @property
-    def label(self) -> str:
-        return self.name.lower()
-
-    @classmethod
-    def parse(cls, text: str) -> Severity:
-        try:
-            return cls[text.upper()]
-        except KeyError:
-            names = ", ".join(s.label for s in sorted(cls, reverse=True))
-            raise ValueError(f"severity {text!r} is not one of {names}") from None
 
 
 class Action(str, enum.Enum):

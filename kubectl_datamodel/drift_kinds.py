@@ -59,22 +59,38 @@ def _change(
     )
 
 
+def _presence(
+    kind: str,
+    prefix: str,
+    record: Any,
+    action: Action,
+    value: Any,
+    *,
+    subject: str | None = None,
+    namespace: str | None = None,
+    note: str = "",
+) -> Change:
+    """An object appearing (info) or disappearing (a warning: something may rely on it)."""
+    added = action is Action.ADDED
+    return Change(
+        kind=kind,
+        name=record.name,
+        namespace=namespace,
+        rule=f"{prefix}.{action.value}",
+        severity=Severity.INFO if added else Severity.WARNING,
+        action=action,
+        message=f"{subject or f'{kind} {record.name}'} {action.value}{note}",
+        old=None if added else value,
+        new=value if added else None,
+    )
+
+
 # -- namespaces ---------------------------------------------------------------------------------
 
 
 def _namespace_presence(record: model.NamespaceRecord, action: Action) -> Change:
-    added = action is Action.ADDED
-    return Change(
-        kind="Namespace",
-        name=record.name,
-        rule="namespace.added" if added else "namespace.removed",
-        severity=Severity.INFO if added else Severity.WARNING,
-        action=action,
-        message=f"Namespace {record.name} {action.value}"
-        + ("" if added else ", and everything in it"),
-        old=None if added else record.name,
-        new=record.name if added else None,
-    )
+    note = ", and everything in it" if action is Action.REMOVED else ""
+    return _presence("Namespace", "namespace", record, action, record.name, note=note)
 
 
 def _namespace_columns(old: model.NamespaceRecord, new: model.NamespaceRecord) -> list[Change]:
@@ -127,18 +143,8 @@ NAMESPACES = KindRules(
 
 
 def _node_presence(record: model.NodeRecord, action: Action) -> Change:
-    added = action is Action.ADDED
-    return Change(
-        kind="Node",
-        name=record.name,
-        rule="node.added" if added else "node.removed",
-        severity=Severity.INFO if added else Severity.WARNING,
-        action=action,
-        message=f"Node {record.name} {action.value}"
-        + (f" ({record.kubelet_version})" if record.kubelet_version else ""),
-        old=None if added else record.name,
-        new=record.name if added else None,
-    )
+    note = f" ({record.kubelet_version})" if record.kubelet_version else ""
+    return _presence("Node", "node", record, action, record.name, note=note)
 
 
 def _node_columns(old: model.NodeRecord, new: model.NodeRecord) -> list[Change]:
@@ -258,18 +264,10 @@ def _chart(record: model.HelmReleaseRecord) -> str:
 
 
 def _helm_presence(record: model.HelmReleaseRecord, action: Action) -> Change:
-    added = action is Action.ADDED
-    return Change(
-        kind="HelmRelease",
-        name=record.name,
-        namespace=record.namespace,
-        rule="helm.added" if added else "helm.removed",
-        severity=Severity.INFO if added else Severity.WARNING,
-        action=action,
-        message=f"{_release(record)} {action.value} ({_chart(record)})",
-        old=None if added else _chart(record),
-        new=_chart(record) if added else None,
-    )
+    return _presence(
+        "HelmRelease", "helm", record, action, _chart(record),
+        subject=_release(record), namespace=record.namespace, note=f" ({_chart(record)})",
+    )  # fmt: skip
 
 
 def _helm_columns(old: model.HelmReleaseRecord, new: model.HelmReleaseRecord) -> list[Change]:
@@ -334,34 +332,25 @@ HELM_RELEASES = KindRules(
 
 
 def _resource_presence(record: model.ResourceRecord, action: Action) -> Change:
-    added = action is Action.ADDED
-    return Change(
-        kind=record.kind,
-        name=record.name,
+    return _presence(
+        record.kind, "resource", record, action, record.pattern,
+        subject=f"{record.kind} {changes.qualified(record.namespace, record.name)}",
         namespace=record.namespace,
-        rule="resource.added" if added else "resource.removed",
-        severity=Severity.INFO if added else Severity.WARNING,
-        action=action,
-        message=f"{record.kind} {changes.qualified(record.namespace, record.name)} {action.value}",
-        old=None if added else record.pattern,
-        new=record.pattern if added else None,
-    )
+    )  # fmt: skip
 
 
 def _resource_field(record: model.ResourceRecord, path: str, old: Any, new: Any) -> Change:
-    action = Action.between(old, new)
-    subject = changes.qualified(record.namespace, record.name)
-    return Change(
-        kind=record.kind,
-        name=record.name,
-        namespace=record.namespace,
-        rule="resource.field",
-        severity=Severity.INFO,
-        action=action,
-        message=f"{record.kind} {subject}: {path} {action.value}",
+    subject = f"{record.kind} {changes.qualified(record.namespace, record.name)}"
+    return _change(
+        record.kind,
+        record,
+        "resource.field",
+        Severity.INFO,
+        f"{subject}: {path} {Action.between(old, new).value}",
         path=path,
         old=old,
         new=new,
+        namespace=record.namespace,
     )
 
 

@@ -8,33 +8,20 @@ report draws it, so neither has to know how a view reached its findings. A table
 from __future__ import annotations
 
 import dataclasses
-import enum
 from collections.abc import Iterator
 from typing import Any
 
-from kubectl_datamodel import model
+from kubectl_datamodel import model, status
 
 JSON = dict[str, Any]
 
 
-class Level(enum.IntEnum):
+class Level(status.Ranked):
     """How urgent a finding is. Ordered, so ``--fail-on warning`` means WARNING or above."""
 
     INFO = 1  # worth knowing; nothing to do before the next upgrade
     WARNING = 2  # weakens the cluster or will bite later; plan a fix
     CRITICAL = 3  # an open door or a blocked upgrade; fix first
-
-    @property
-    def label(self) -> str:
-        return self.name.lower()
-
-    @classmethod
-    def parse(cls, text: str) -> Level:
-        try:
-            return cls[text.upper()]
-        except KeyError:
-            names = ", ".join(level.label for level in sorted(cls, reverse=True))
-            raise ValueError(f"level {text!r} is not one of {names}") from None
 
 
 @dataclasses.dataclass(frozen=True)
