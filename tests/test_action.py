@@ -87,7 +87,11 @@ def test_scheduled_snapshots_carry_the_history_from_artifact_to_artifact(runner,
     gh = github.github
     with FakeApiServer(build_cluster(), token=TOKEN) as kube:
         secret = json.dumps(kube.kubeconfig())
-        inputs = {"kubeconfig": "${{ secrets.KUBECONFIG }}", "retention-days": "7"}
+        inputs = {
+            "kubeconfig": "${{ secrets.KUBECONFIG }}",
+            "retention-days": "7",
+            "include": "nodes",
+        }
         first = runner.run(inputs, secrets={"KUBECONFIG": secret, "GITHUB_TOKEN": gh.token})
     assert first.succeeded, first.log
     assert first.outputs["snapshot-id"] == "1"
@@ -96,6 +100,9 @@ def test_scheduled_snapshots_carry_the_history_from_artifact_to_artifact(runner,
     assert any("starts a new history" in n for n in first.annotations("notice"))
     uploaded = runner.uploads / ARTIFACT / "inventory.db"
     assert snapshot_ids(uploaded) == [1]
+    with sqlite3.connect(uploaded) as conn:  # include: nodes reached the snapshot
+        assert conn.execute("SELECT COUNT(*) FROM nodes WHERE snapshot_id = 1").fetchone() == (2,)
+    conn.close()
     assert json.loads((runner.uploads / f"{ARTIFACT}.inputs.json").read_text()) == {
         "retention-days": "7",
         "if-no-files-found": "error",

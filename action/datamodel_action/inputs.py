@@ -36,6 +36,7 @@ class Inputs:
     database_artifact: str
     retention_days: int | None
     notes: str
+    include: str
     fail_on: str
     comment: bool
     github_token: str = dataclasses.field(repr=False)
@@ -65,6 +66,7 @@ def read(env: Mapping[str, str], *, check_cluster_access: bool = False) -> Input
         database_artifact=_artifact_name(env),
         retention_days=_retention_days(env),
         notes=env.get("INPUT_NOTES", "").strip(),
+        include=_text(env, "include"),
         fail_on=_choice(env, "fail-on", FAIL_ON, default="none"),
         comment=_flag(env, "comment", default=True),
         github_token=env.get("INPUT_GITHUB_TOKEN", "").strip(),

@@ -271,15 +271,14 @@ def _set_drift_outputs(report: dict[str, Any] | None, path: Path | None) -> None
 
 
 def _source(settings: Inputs) -> list[str]:
+    extra = ["--notes", settings.notes] if settings.notes else []
+    extra += ["--include", settings.include] if settings.include else []
     if settings.manifests is None:
-        return [
-            *_cluster_options(settings),
-            *(["--notes", settings.notes] if settings.notes else []),
-        ]
+        return [*_cluster_options(settings), *extra]
     flag = "--from-dir" if settings.manifests.is_dir() else "--from-file"
     args = [flag, str(settings.manifests)]
     args += ["--context", settings.context] if settings.context else []
-    return args + (["--notes", settings.notes] if settings.notes else [])
+    return args + extra
 
 
 def _cluster_options(settings: Inputs) -> list[str]:
