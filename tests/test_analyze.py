@@ -438,7 +438,7 @@ def test_history_skips_snapshots_without_operators_and_follows_a_rollback(run, s
         ("cert-manager", "v1.12.2", 4, 4),
         ("olm-operator", None, 1, 4),
     ]
-    assert [r["operators"] for r in table(document, "counts")] == [14, 14, 0, 14]
+    assert [r["operators"] for r in table(document, "counts")] == [14, 14, None, 14]
 
 
 def test_history_as_markdown(run, stored_v1_v2):
@@ -579,3 +579,14 @@ def test_every_rule_is_documented_with_its_level():
 def test_the_command_and_its_document_are_documented():
     assert "kubectl datamodel analyze" in (ROOT / "README.md").read_text()
     assert "### Analysis" in (ROOT / "docs/json-output.md").read_text()
+
+
+def test_history_leaves_a_gap_where_a_component_was_not_captured(run, stored_v1_v2):
+    result = run(
+        "snapshot", "--from-dir", CLUSTER_V2, "--context", "demo", "--no-olm",
+        "--db-path", stored_v1_v2,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    history = run("analyze", "history", "-o", "json", "--db-path", stored_v1_v2)
+    (counts,) = [t for t in json.loads(history.stdout)["tables"] if t["name"] == "counts"]
+    assert [row[2:] for row in counts["rows"]] == [[60, 14, 3], [61, 14, 3], [61, 14, None]]

@@ -45,12 +45,27 @@ def _rows(db: store.Store, sql: str, cluster_context: str) -> list[sqlite3.Row]:
         raise db.error_for(exc) from exc
 
 
+def _captured(summary: model.SnapshotSummary, component: str, count: int) -> int | None:
+    return count if component in summary.components else None
+
+
 def _having(snapshots: list[model.SnapshotSummary], component: str) -> list[model.SnapshotSummary]:
     return [s for s in snapshots if component in s.components]
 
 
 def _counts_table(snapshots: list[model.SnapshotSummary]) -> base.Table:
-    rows = tuple((s.id, s.timestamp, s.crd_count, s.operator_count, s.csv_count) for s in snapshots)
+    """A count is None where the snapshot did not capture that component (`--no-olm`): a
+    chart shows a gap there, not a drop to zero."""
+    rows = tuple(
+        (
+            s.id,
+            s.timestamp,
+            _captured(s, "crds", s.crd_count),
+            _captured(s, "operators", s.operator_count),
+            _captured(s, "olm", s.csv_count),
+        )
+        for s in snapshots
+    )
     return base.Table(
         "counts",
         "Counts per snapshot",
