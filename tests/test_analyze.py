@@ -90,11 +90,17 @@ def snapshot_of(run, tmp_path: Path) -> Callable[..., Path]:
 
 def test_security_of_the_example_cluster(run, stored_v1_v2):
     document = analyze_json(run, stored_v1_v2, "security")
-    # strimzi's Deployment and OLM's two set no securityContext at all; every other operator
-    # sets runAsNonRoot on its pod or container. argocd-operator's CSV grants * on
-    # rbac.authorization.k8s.io/* and on core serviceaccounts (impersonation) and secrets.
+    # strimzi's Deployment and OLM's two set no securityContext at all, nor does the
+    # Deployment packageserver's CSV embeds (the snapshot holds the CSV, not what OLM made of
+    # it); every other operator sets runAsNonRoot on its pod or container. argocd-operator's
+    # CSV grants * on rbac.authorization.k8s.io/* and on core serviceaccounts and secrets.
     assert found(document) == [
         ("rbac-escalation", "critical", ARGOCD_CSV_SUBJECT),
+        (
+            "may-run-as-root",
+            "warning",
+            "ClusterServiceVersion olm/packageserver (Deployment packageserver)",
+        ),
         ("may-run-as-root", "warning", "Deployment olm/catalog-operator"),
         ("may-run-as-root", "warning", "Deployment olm/olm-operator"),
         ("may-run-as-root", "warning", "Deployment strimzi-cluster-operator"),
@@ -105,7 +111,7 @@ def test_security_of_the_example_cluster(run, stored_v1_v2):
         "* on core/serviceaccounts; * on rbac.authorization.k8s.io/*; "
         "* on rbac.authorization.k8s.io/clusterroles"
     )
-    assert document["summary"] == {"info": 0, "warning": 4, "critical": 1}
+    assert document["summary"] == {"info": 0, "warning": 5, "critical": 1}
     references = {r["workload"]: r["image_reference"] for r in table(document, "containers")}
     assert references["olm-operator"] == "digest"  # quay.io/operator-framework/olm@sha256:...
     assert references["cert-manager"] == "tag"
@@ -118,7 +124,7 @@ def test_security_as_a_table(run, stored_v1_v2):
     assert lines[0] == "# Findings"
     assert re.match(r"critical +rbac-escalation +ClusterServiceVersion placeholder/", lines[2])
     assert "# Operator containers" in lines
-    assert lines[-1] == "security: 1 critical, 4 warnings, 0 info in snapshot 2 of context demo"
+    assert lines[-1] == "security: 1 critical, 5 warnings, 0 info in snapshot 2 of context demo"
 
 
 def test_security_as_markdown_escapes_cluster_values(run, stored_v1_v2):

@@ -52,10 +52,30 @@ RBAC_GROUP = "rbac.authorization.k8s.io"
 def analyze(stored: model.StoredSnapshot) -> tuple[list[Finding], list[base.Table]]:
     found: list[Finding] = []
     for operator in stored.operators:
-        found += _workload_findings(operator)
+        found += _pod_findings(base.workload_subject(operator), base.pod_spec(operator))
+    deployed = {(o.namespace, o.name) for o in stored.operators if o.operator_type == "Deployment"}
     for csv in stored.csvs:
         found += _rbac_findings(csv)
+        for name, pod in _csv_pods(csv):
+            if (csv.namespace, name) not in deployed:  # not yet installed, or not captured
+                csv_subject = base.subject("ClusterServiceVersion", csv.namespace, csv.name)
+                subject = f"{csv_subject} (Deployment {name})"
+                found += _pod_findings(subject, pod)
     return found, [_containers_table(stored.operators)]
+
+
+def _install(csv: model.CsvRecord) -> base.JSON:
+    """A CSV's ``spec.install.spec``: its deployments and permissions."""
+    spec = base.mapping(csv.spec.get("spec"))
+    return base.mapping(base.mapping(spec.get("install")).get("spec"))
+
+
+def _csv_pods(csv: model.CsvRecord) -> Iterator[tuple[str, base.JSON]]:
+    """The pod templates of the Deployments a CSV tells OLM to create: in a snapshot of
+    manifests (a bundle), they are the only place the operator's pods are described."""
+    for deployment in _install(csv).get("deployments") or ():
+        template = base.mapping(base.mapping(base.mapping(deployment).get("spec")).get("template"))
+        yield str(base.mapping(deployment).get("name") or "?"), base.mapping(template.get("spec"))
 
 
 def _finding(rule: str, subject: str, message: str) -> Finding:
@@ -65,9 +85,7 @@ def _finding(rule: str, subject: str, message: str) -> Finding:
 # -- pods -------------------------------------------------------------------------------------
 
 
-def _workload_findings(operator: model.OperatorRecord) -> list[Finding]:
-    subject = base.workload_subject(operator)
-    pod = base.pod_spec(operator)
+def _pod_findings(subject: str, pod: base.JSON) -> list[Finding]:
     flags = list(_pod_flags(pod))
     pod_non_root = base.mapping(pod.get("securityContext")).get("runAsNonRoot")
     for container in base.containers(pod):
@@ -161,9 +179,7 @@ def _containers_table(operators: tuple[model.OperatorRecord, ...]) -> base.Table
 def _rbac_findings(csv: model.CsvRecord) -> list[Finding]:
     """One finding per CSV, rule and service account (of its clusterPermissions), naming each
     grant that matched."""
-    install = base.mapping(
-        base.mapping(base.mapping(csv.spec.get("spec")).get("install")).get("spec")
-    )
+    install = _install(csv)
     grants: dict[tuple[str, str], list[str]] = {}
     for permission in map(base.mapping, install.get("clusterPermissions") or ()):
         account = str(permission.get("serviceAccountName") or "?")
