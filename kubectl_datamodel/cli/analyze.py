@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from typing import Annotated
 
 import typer
@@ -24,14 +23,6 @@ EPILOG = (
     "Examples: kubectl datamodel analyze security --fail-on critical  |  "
     "kubectl datamodel analyze history -o json"
 )
-FAIL_ON = {"none": None, "any": analysis.Level.INFO, **{v.label: v for v in analysis.Level}}
-
-
-class AnalyzeFormat(str, enum.Enum):
-    TABLE = "table"
-    MARKDOWN = "markdown"
-    JSON = "json"
-    YAML = "yaml"
 
 
 def analyze_command(
@@ -51,9 +42,9 @@ def analyze_command(
         ),
     ] = None,
     output: Annotated[
-        AnalyzeFormat,
+        common.FindingsFormat,
         typer.Option("--output", "-o", help="Output format.", case_sensitive=False),
-    ] = AnalyzeFormat.TABLE,
+    ] = common.FindingsFormat.TABLE,
     fail_on: Annotated[
         str,
         typer.Option(
@@ -64,7 +55,7 @@ def analyze_command(
     ] = "none",
     db_path: common.DbPathOption = None,
 ) -> int:
-    threshold = _threshold(fail_on)
+    threshold = common.fail_on(fail_on, analysis.Level)
     analysis.check_view(view)
     ref = refs.parse(snapshot)
     if ref.path is not None:
@@ -80,22 +71,13 @@ def analyze_command(
     return ExitStatus.OK
 
 
-def _threshold(text: str) -> analysis.Level | None:
-    try:
-        return FAIL_ON[text.lower()]
-    except KeyError:
-        raise errors.UsageError(
-            f"--fail-on {text!r}: expected none, any, warning or critical"
-        ) from None
-
-
 def _render(
-    result: analysis.Analysis, output: AnalyzeFormat, threshold: analysis.Level | None
+    result: analysis.Analysis, output: common.FindingsFormat, threshold: analysis.Level | None
 ) -> None:
-    if output is AnalyzeFormat.TABLE:
+    if output is common.FindingsFormat.TABLE:
         common.print_tables(render.tables(result))
         typer.echo(render.summary_line(result))
-    elif output is AnalyzeFormat.MARKDOWN:
+    elif output is common.FindingsFormat.MARKDOWN:
         typer.echo(render.markdown(result), nl=False)
     else:
         document = report.envelope("Analysis", result.as_dict(threshold))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import enum
 import os
 import re
 import sys
@@ -11,11 +12,11 @@ import tempfile
 import typing
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import Annotated, TextIO, TypeVar
 
 import typer
 
-from kubectl_datamodel import errors, model, report, store
+from kubectl_datamodel import errors, model, report, status, store
 from kubectl_datamodel.options import DEFAULT_BURST, CaptureOptions, ClusterOptions
 
 
@@ -98,6 +99,31 @@ AllNamespacesOption = Annotated[
     bool, typer.Option("--all-namespaces", "-A", help="All namespaces (the default).")
 ]
 NotesOption = Annotated[str | None, typer.Option("--notes", help="Annotate the snapshot.")]
+R = TypeVar("R", bound=status.Ranked)
+
+
+class FindingsFormat(str, enum.Enum):
+    """How `diff` and `analyze` print: tables for people, Markdown for a pull request, or the
+    JSON/YAML document scripts read."""
+
+    TABLE = "table"
+    MARKDOWN = "markdown"
+    JSON = "json"
+    YAML = "yaml"
+
+
+def fail_on(text: str, scale: type[R]) -> R | None:
+    """``--fail-on``: none (never), any (the lowest level), or a level of ``scale``."""
+    levels = sorted(scale)
+    chosen = {"none": None, "any": levels[0], **{level.label: level for level in levels}}
+    try:
+        return chosen[text.lower()]
+    except KeyError:
+        above = [level.label for level in levels[1:]]
+        expected = ", ".join(["none", "any", *above[:-1]]) + f" or {above[-1]}"
+        raise errors.UsageError(f"--fail-on {text!r}: expected {expected}") from None
+
+
 ClusterContextOption = Annotated[
     str | None,
     typer.Option("--cluster-context", help="Only snapshots of this cluster context."),

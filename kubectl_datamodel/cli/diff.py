@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import enum
 import functools
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -28,14 +27,6 @@ EPILOG = (
     "kubectl datamodel diff latest --against-dir rendered/"
 )
 DEFAULT_REFS = ("latest~1", "latest")
-FAIL_ON = {"none": None, "any": changes.Severity.INFO, **{s.label: s for s in changes.Severity}}
-
-
-class DiffFormat(str, enum.Enum):
-    TABLE = "table"
-    MARKDOWN = "markdown"
-    JSON = "json"
-    YAML = "yaml"
 
 
 def diff(
@@ -61,9 +52,9 @@ def diff(
     ] = False,
     cluster_context: common.ClusterContextOption = None,
     output: Annotated[
-        DiffFormat,
+        common.FindingsFormat,
         typer.Option("--output", "-o", help="Output format.", case_sensitive=False),
-    ] = DiffFormat.TABLE,
+    ] = common.FindingsFormat.TABLE,
     fail_on: Annotated[
         str,
         typer.Option(
@@ -104,7 +95,7 @@ def diff(
     quiet: common.QuietOption = False,
     db_path: common.DbPathOption = None,
 ) -> int:
-    threshold = _threshold(fail_on)
+    threshold = common.fail_on(fail_on, changes.Severity)
     rules = ignore.load(ignore_file) if ignore_file is not None else []
     parsed = [refs.parse(text) for text in references or ()]
     against = bool(against_dir or against_file or against_live)
@@ -136,15 +127,6 @@ def diff(
     if threshold is not None and report.at_or_above(threshold):
         return ExitStatus.FINDINGS
     return ExitStatus.OK
-
-
-def _threshold(text: str) -> changes.Severity | None:
-    try:
-        return FAIL_ON[text.lower()]
-    except KeyError:
-        raise errors.UsageError(
-            f"--fail-on {text!r}: expected none, any, warning or breaking"
-        ) from None
 
 
 def _check_usage(
@@ -207,17 +189,17 @@ def _markdown(report: changes.DriftReport, limit: int, hint: str) -> Callable[[]
 
 def _render(
     report: changes.DriftReport,
-    output: DiffFormat,
+    output: common.FindingsFormat,
     threshold: changes.Severity | None,
     markdown: Callable[[], str],
 ) -> None:
-    if output is DiffFormat.TABLE:
+    if output is common.FindingsFormat.TABLE:
         if report.changes:
             common.print_tables(drift_report.tables(report))
         typer.echo(drift_report.summary_line(report))
         for note in report.notes:
             common.info(f"note: {note}")
-    elif output is DiffFormat.MARKDOWN:
+    elif output is common.FindingsFormat.MARKDOWN:
         typer.echo(markdown(), nl=False)
     else:
         document = drift_report.document(report, fail_on=threshold)
