@@ -40,18 +40,19 @@ def _change(
     severity: Severity,
     message: str,
     *,
-    path: str = "",
-    old: Any = None,
-    new: Any = None,
+    path: str,
+    old: Any,
+    new: Any,
     namespace: str | None = None,
 ) -> Change:
+    """A change at ``path`` of one object: every rule here names where it found it."""
     return Change(
         kind=kind,
         name=record.name,
         namespace=namespace,
         rule=rule,
         severity=severity,
-        action=Action.between(old, new) if path else Action.CHANGED,
+        action=Action.between(old, new),
         message=message,
         path=path,
         old=old,
