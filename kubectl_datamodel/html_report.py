@@ -78,10 +78,10 @@ def build(db: store.Store, cluster_context: str | None = None) -> Report:
     context = choose_context(db, cluster_context)
     newest = db.list_snapshots(cluster_context=context, limit=2)
     latest = newest[0]
-    overview = analysis.analyze(db, "overview", latest.id, context)
-    views = [analysis.analyze(db, view, latest.id, context) for view in FINDING_VIEWS]
+    overview, *views, history = analysis.analyze_all(
+        db, ("overview", *FINDING_VIEWS, "history"), latest.id, context
+    )
     findings = [finding for view in views for finding in view.findings]
-    history = analysis.analyze(db, "history", latest.id, context)
     tables = {t.name: t for t in history.tables}
     counts = tables["counts"]
     page = {

@@ -8,13 +8,23 @@ modules only. docs/analysis.md lists every rule, its level and why it matters.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from kubectl_datamodel import errors, model, store
 from kubectl_datamodel.analysis import base, deprecations, history, overview, resources, security
 from kubectl_datamodel.analysis.base import Analysis, Finding, Level, Table
 
-__all__ = ["RULES", "VIEWS", "Analysis", "Finding", "Level", "Table", "analyze", "check_view"]
+__all__ = [
+    "RULES",
+    "VIEWS",
+    "Analysis",
+    "Finding",
+    "Level",
+    "Table",
+    "analyze",
+    "analyze_all",
+    "check_view",
+]
 
 VIEWS = ("security", "resources", "deprecations", "overview", "history")
 # view -> rule -> its level; views without rules report tables only
@@ -39,20 +49,44 @@ def analyze(
     """Run ``view`` over snapshot ``snapshot_id`` (None: the newest of ``cluster_context``,
     else the newest of all). A snapshot of another context than ``cluster_context`` is an
     error, not a silent switch of cluster."""
-    check_view(view)
+    (result,) = analyze_all(db, (view,), snapshot_id, cluster_context)
+    return result
+
+
+def analyze_all(
+    db: store.Store,
+    views: Sequence[str],
+    snapshot_id: int | None,
+    cluster_context: str | None = None,
+) -> list[Analysis]:
+    """Several views of one snapshot, which is read from the database once (with its specs
+    only when a view needs them), as ``analyze`` reads it for one."""
+    for view in views:
+        check_view(view)
     summary = db.summary(_snapshot_id(db, snapshot_id, cluster_context))
     if cluster_context is not None and summary.cluster_context != cluster_context:
         raise errors.UsageError(
             f"snapshot {summary.id} is of cluster context {summary.cluster_context!r}, "
             f"not {cluster_context!r}"
         )
+    stored: model.StoredSnapshot | None = None
+    if set(views) - {"history"}:
+        stored = db.get_snapshot(summary.id, include_specs=bool(set(views) & set(_FINDERS)))
+    return [_run(db, view, summary, stored) for view in views]
+
+
+def _run(
+    db: store.Store,
+    view: str,
+    summary: model.SnapshotSummary,
+    stored: model.StoredSnapshot | None,
+) -> Analysis:
     context = summary.cluster_context
     if view == "history":
         return Analysis(view, context, summary, (), tuple(history.analyze(db, context)))
+    assert stored is not None  # read by analyze_all for every view but history
     if view == "overview":
-        stored = db.get_snapshot(summary.id)
         return Analysis(view, context, summary, (), tuple(overview.analyze(stored)))
-    stored = db.get_snapshot(summary.id, include_specs=True)
     findings, tables = _FINDERS[view](stored)
     return Analysis(view, context, summary, base.ranked(findings), tuple(tables))
 
