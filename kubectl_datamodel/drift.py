@@ -34,8 +34,6 @@ JSON = dict[str, Any]
 R = TypeVar("R")
 Entry = tuple[R, str]  # a record and the sha256 of its spec
 SpecLoader = Callable[[Sequence[str]], Mapping[str, JSON]]
-SECTIONS = model.SECTIONS
-sections_of = model.sections_of
 
 
 @dataclasses.dataclass(frozen=True)

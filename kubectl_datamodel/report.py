@@ -59,10 +59,7 @@ def snapshot_document(
     """A stored snapshot as `database show` and `database export` print it: by default CRDs,
     operators and CSVs (always present, for scripts) and whatever else it captured."""
     if sections is None:
-        captured = model.sections_of(stored.summary.components)
-        sections = [
-            s for s in model.SECTIONS if s in (*model.sections_of(model.COMPONENTS), *captured)
-        ]
+        sections = model.sections_of((*model.COMPONENTS, *stored.summary.components))
     body: model.JSON = {"snapshot": stored.summary.as_dict()}
     for section in sections:
         body[section] = [r.as_dict(include_specs) for r in getattr(stored, section)]
@@ -236,10 +233,11 @@ def captured_tables(stored: model.StoredSnapshot, wide: bool) -> list[Table]:
         "helm_releases": helm_table,
         "resources": resources_table,
     }
+    captured = model.sections_of(stored.summary.components)
     return [
         maker(getattr(stored, section), wide)
         for section, maker in makers.items()
-        if section in model.sections_of(stored.summary.components)
+        if section in captured
     ]
 
 

@@ -12,7 +12,7 @@ from conftest import CERT_MANAGER_MANIFESTS, CLUSTER_V1, DATA
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kubectl_datamodel import capture, changes, drift, errors, ignore, manifests, refs, store
+from kubectl_datamodel import capture, changes, drift, errors, ignore, manifests, model, refs, store
 from kubectl_datamodel.options import CaptureOptions
 
 CERT_MANAGER_CSV_1_16 = (
@@ -134,7 +134,7 @@ def test_reversing_the_sides_mirrors_the_report(captured_v1, captured_v2, upgrad
 
 def subsets(side):
     """A strategy: the side with a random subset of its records."""
-    sizes = {name: len(getattr(side, name)) for name in drift.SECTIONS if getattr(side, name)}
+    sizes = {name: len(getattr(side, name)) for name in model.SECTIONS if getattr(side, name)}
     return st.fixed_dictionaries(
         {name: st.sets(st.integers(0, n - 1), max_size=n) for name, n in sizes.items()}
     ).map(
