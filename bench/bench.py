@@ -24,7 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from kubectl_datamodel import capture, model, store
+from kubectl_datamodel import model, store
+from kubectl_datamodel.capture import files
 from kubectl_datamodel.options import CaptureOptions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,7 +40,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
-        snapshot = capture.capture_manifests(CaptureOptions(from_dirs=(EXAMPLE,))).snapshot
+        snapshot = files.capture(CaptureOptions(from_dirs=(EXAMPLE,))).snapshot
         growth(work, snapshot)
         list_latency(work, snapshot, args.runs)
         snapshot_time(work, max(3, args.runs // 3))

@@ -6,7 +6,7 @@ operators <name>-<i>, CSV packages <package>-<i>, specs renamed too) up to N obj
 a fraction changed: CRDs on their cluster-v2 schema, operator images bumped and CSVs upgraded to
 cluster-v2's, a few CRDs added and operators removed. Both are stored in a temporary database;
 each approach then runs in its own process (peak RSS as in live_capture.py):
-  ours   refs.stored() for both sides and drift.diff(), reading only changed records' specs;
+  ours   sides.stored() for both sides and drift.diff(), reading only changed records' specs;
   naive  both snapshots loaded with every spec as dicts keyed by name, and one DeepDiff.
 
 Run from the repository root:  python bench/drift.py [--objects 5000] [--changed-fraction 0.02]
@@ -32,7 +32,10 @@ from typing import Any, TypeVar
 
 import peak_rss
 
-from kubectl_datamodel import capture, drift, model, olm, refs, store
+from kubectl_datamodel import drift, model, store
+from kubectl_datamodel.capture import files
+from kubectl_datamodel.drift import sides
+from kubectl_datamodel.drift.rules import csvs as olm
 from kubectl_datamodel.options import CaptureOptions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,7 +80,7 @@ def main() -> None:
         )
         return
     print(f"{'approach':<32}{'wall s':>9}{'specs read':>12}{'changes/leaves':>16}{'peak RSS':>11}")
-    for label, row in (("ours (refs.stored + drift.diff)", ours), ("naive (DeepDiff)", naive)):
+    for label, row in (("ours (sides.stored + drift.diff)", ours), ("naive (DeepDiff)", naive)):
         print(
             f"{label:<32}{row['wall']:>9.2f}{row['specs']:>12,.0f}{row['count']:>16,.0f}"
             f"{row['rss']:>8,.0f} MB"
@@ -96,7 +99,7 @@ def main() -> None:
 def _write(path: Path, objects: int, fraction: float) -> list[str]:
     """Store snapshots A and B; describe them."""
     v1, v2 = (
-        capture.capture_manifests(CaptureOptions(from_dirs=(ROOT / "examples" / n,))).snapshot
+        files.capture(CaptureOptions(from_dirs=(ROOT / "examples" / n,))).snapshot
         for n in ("cluster-v1", "cluster-v2")
     )
     n_crds, n_ops = objects * 4 // 5, objects * 4 // 25
@@ -263,7 +266,9 @@ def _ours(db: store.Store) -> dict[str, float]:
 
     def run() -> int:
         loaded.clear()
-        report = drift.diff(counted(refs.stored(db, old, "a")), counted(refs.stored(db, new, "b")))
+        report = drift.diff(
+            counted(sides.stored(db, old, "a")), counted(sides.stored(db, new, "b"))
+        )
         return len(report.changes)
 
     run()  # warm-up
@@ -281,7 +286,7 @@ def _naive(db: store.Store) -> dict[str, float]:
     started = time.perf_counter()
     snapshots = [db.get_snapshot(i, include_specs=True) for i in _ids(db)]
     old, new = (
-        {s: {r.name: r.as_dict(include_spec=True) for r in getattr(one, s)} for s in drift.SECTIONS}
+        {s: {r.name: r.as_dict(include_spec=True) for r in getattr(one, s)} for s in model.SECTIONS}
         for one in snapshots
     )
     loaded = time.perf_counter()
@@ -289,7 +294,7 @@ def _naive(db: store.Store) -> dict[str, float]:
     return {
         "wall": time.perf_counter() - started,
         "load": loaded - started,
-        "specs": sum(len(getattr(snap, s)) for snap in snapshots for s in drift.SECTIONS),
+        "specs": sum(len(getattr(snap, s)) for snap in snapshots for s in model.SECTIONS),
         "count": sum(len(report) for report in difference.values()),
     }
 

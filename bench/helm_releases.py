@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from fakeapi import FakeApiServer, FakeCluster  # noqa: E402 - tests/ is not a package
 
-from kubectl_datamodel import helm, kube  # noqa: E402
+from kubectl_datamodel.capture import helm, kube  # noqa: E402
 
 TOKEN = "bench-token"
 PAYLOAD_BYTES = 30_000  # a small chart's gzipped release; big charts reach the 1 MiB limit

@@ -21,7 +21,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from kubectl_datamodel import analysis, capture, store
+from kubectl_datamodel import analysis, store
+from kubectl_datamodel.capture import files
 from kubectl_datamodel.options import CaptureOptions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,7 +32,7 @@ CLI = Path(sys.executable).with_name("kubectl-datamodel")
 def build(path: Path, count: int) -> None:
     """``count`` daily snapshots of one context, the example cluster upgraded half-way."""
     v1, v2 = (
-        capture.capture_manifests(CaptureOptions(from_dirs=(ROOT / "examples" / name,))).snapshot
+        files.capture(CaptureOptions(from_dirs=(ROOT / "examples" / name,))).snapshot
         for name in ("cluster-v1", "cluster-v2")
     )
     start = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)

@@ -7,7 +7,7 @@ boundary is a bug and gets a traceback hint instead.
 
 from __future__ import annotations
 
-from kubectl_datamodel.status import ExitStatus
+from kubectl_datamodel.exit import ExitStatus
 
 
 class DatamodelError(Exception):

@@ -48,7 +48,7 @@ TOP = NAME  # the one folder in the archive; krew's `bin` is TOP/NAME
 LICENSE_FILE = "LICENSE"
 ENTRY_SCRIPT = "from kubectl_datamodel.cli import main\n\nmain()\n"
 ZIP_EPOCH = 315532800  # 1980-01-01: the earliest date a zip entry can hold
-# The package's data files (templates/report.html.j2): PyInstaller follows imports, not files
+# The package's data files (render/templates/report.html.j2): PyInstaller follows imports, not files
 DATA = ["--collect-data", "kubectl_datamodel"]
 
 OS_NAMES = {"linux": "linux", "darwin": "darwin", "windows": "windows"}

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from kubectl_datamodel import capture, cli, model, store
+from kubectl_datamodel import cli, model, store
+from kubectl_datamodel.capture import files
 from kubectl_datamodel.options import CaptureOptions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,9 +85,9 @@ def stored_v1_v2(_v1_v2_template: Path, db_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def captured_v1() -> model.Snapshot:
-    return capture.capture_manifests(CaptureOptions(from_dirs=(CLUSTER_V1,))).snapshot
+    return files.capture(CaptureOptions(from_dirs=(CLUSTER_V1,))).snapshot
 
 
 @pytest.fixture(scope="session")
 def captured_v2() -> model.Snapshot:
-    return capture.capture_manifests(CaptureOptions(from_dirs=(CLUSTER_V2,))).snapshot
+    return files.capture(CaptureOptions(from_dirs=(CLUSTER_V2,))).snapshot

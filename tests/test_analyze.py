@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from conftest import CLUSTER_V1, CLUSTER_V2, ROOT
 
-from kubectl_datamodel import analysis, errors, manifests, store
+from kubectl_datamodel import analysis, documents, errors, store
 
 PROMETHEUS_OPERATOR = (
     CLUSTER_V2 / "operators/prometheus-operator/prometheus-operator-deployment.yaml"
@@ -47,7 +47,7 @@ def digest(path: Path) -> str:
 
 
 def load(path: Path) -> dict[str, Any]:
-    document = manifests.load_document(path, "manifest")
+    document = documents.load_document(path, "manifest")
     assert isinstance(document, dict)
     return document
 

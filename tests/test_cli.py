@@ -220,7 +220,7 @@ def test_database_from_a_newer_version_is_refused(run, stored_v1_v2):
 
 
 def test_locked_database_waits_then_says_so(run, stored_v1_v2, monkeypatch):
-    monkeypatch.setattr("kubectl_datamodel.store.BUSY_TIMEOUT_SECONDS", 0.2)
+    monkeypatch.setattr("kubectl_datamodel.store.database.BUSY_TIMEOUT_SECONDS", 0.2)
     holder = sqlite3.connect(stored_v1_v2)
     holder.execute("BEGIN IMMEDIATE")
     try:

@@ -19,7 +19,9 @@ from conftest import CLUSTER_V1, CLUSTER_V2, DATA
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kubectl_datamodel import changes, crdcompat, manifests, normalize
+from kubectl_datamodel.capture import files, normalize
+from kubectl_datamodel.drift import changes
+from kubectl_datamodel.drift.rules import crds as crdcompat
 
 JSON = dict[str, Any]
 BREAKING, WARNING, INFO = changes.Severity.BREAKING, changes.Severity.WARNING, changes.Severity.INFO
@@ -86,7 +88,7 @@ def assert_mirror(a: JSON, b: JSON) -> None:
 
 @functools.cache
 def load(path: Path) -> JSON:
-    return normalize.normalize(manifests.read(files=[path]).objects[0].obj)
+    return normalize.normalize(files.read(files=[path]).objects[0].obj)
 
 
 def with_stored(obj: JSON, *versions: str) -> JSON:

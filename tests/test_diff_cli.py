@@ -12,7 +12,7 @@ from fakeapi import FakeApiServer
 from kubeconfig import write_kubeconfig
 from test_live import TOKEN, build_cluster
 
-from kubectl_datamodel import drift_report
+from kubectl_datamodel.render import drift as drift_report
 
 
 def diff_json(run, *args):

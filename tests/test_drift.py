@@ -12,7 +12,9 @@ from conftest import CERT_MANAGER_MANIFESTS, CLUSTER_V1, DATA
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kubectl_datamodel import capture, changes, drift, errors, ignore, manifests, model, refs, store
+from kubectl_datamodel import drift, errors, model, store
+from kubectl_datamodel.capture import files, inventory
+from kubectl_datamodel.drift import changes, ignore, sides
 from kubectl_datamodel.options import CaptureOptions
 
 CERT_MANAGER_CSV_1_16 = (
@@ -22,15 +24,15 @@ CERT_MANAGER_CSV_1_16 = (
 
 
 def records(snapshot, name="x"):
-    return refs.from_capture(snapshot, name)
+    return sides.from_capture(snapshot, name)
 
 
 def from_objects(objects, context="demo"):
-    snapshot = capture.assemble(
-        capture.inventory_of(objects),
+    snapshot = inventory.assemble(
+        inventory.inventory_of(objects),
         CaptureOptions(),
         context=context,
-        cluster_info=capture.model.ClusterInfo(source="manifests"),
+        cluster_info=model.ClusterInfo(source="manifests"),
         warnings=[],
     )
     return records(snapshot)
@@ -101,7 +103,7 @@ def test_csv_upgrade_is_one_change_not_a_removal_and_an_addition(upgrade):
 
 
 def test_changes_come_sorted_by_kind_then_severity(upgrade):
-    ranks = [(changes.KINDS.index(c.kind), -c.severity) for c in upgrade.changes]
+    ranks = [(model.CHANGE_KINDS.index(c.kind), -c.severity) for c in upgrade.changes]
     assert ranks == sorted(ranks)
 
 
@@ -114,7 +116,7 @@ def test_no_change_is_api_server_noise(upgrade):
 
 
 def test_the_same_input_twice_reports_nothing(captured_v1):
-    again = capture.capture_manifests(CaptureOptions(from_dirs=(CLUSTER_V1,))).snapshot
+    again = files.capture(CaptureOptions(from_dirs=(CLUSTER_V1,))).snapshot
     report = drift.diff(records(captured_v1), records(again))
     assert report.changes == ()
     assert report.notes == ()
@@ -134,13 +136,13 @@ def test_reversing_the_sides_mirrors_the_report(captured_v1, captured_v2, upgrad
 
 def subsets(side):
     """A strategy: the side with a random subset of its records."""
-    sizes = {name: len(getattr(side, name)) for name in model.SECTIONS if getattr(side, name)}
+    sizes = {name: len(side.of(name)) for name in model.SECTIONS if side.of(name)}
     return st.fixed_dictionaries(
         {name: st.sets(st.integers(0, n - 1), max_size=n) for name, n in sizes.items()}
     ).map(
         lambda chosen: dataclasses.replace(
             side,
-            **{n: [getattr(side, n)[i] for i in sorted(idx)] for n, idx in chosen.items()},
+            entries={n: [side.of(n)[i] for i in sorted(idx)] for n, idx in chosen.items()},
         )
     )
 
@@ -179,7 +181,7 @@ def test_unchanged_records_are_never_read_back(captured_v1, captured_v2):
     drift.diff(spying, records(captured_v1))
     assert requested == []
     drift.diff(spying, records(captured_v2))
-    unchanged = {d for _, d in old.crds} & {d for _, d in records(captured_v2).crds}
+    unchanged = {d for _, d in old.of("crds")} & {d for _, d in records(captured_v2).of("crds")}
     assert requested and not unchanged & set(requested)
 
 
@@ -189,7 +191,7 @@ def test_unchanged_records_are_never_read_back(captured_v1, captured_v2):
 @pytest.fixture(scope="module")
 def controller():
     path = CLUSTER_V1 / "operators/cert-manager/cert-manager-controllers.yaml"
-    found = manifests.read(files=[path]).objects
+    found = files.read(files=[path]).objects
     return next(
         s.obj
         for s in found
@@ -256,7 +258,7 @@ def test_what_kube_apiserver_rewrites_is_not_drift(controller):
 def test_a_csv_deployment_defaulted_by_the_server_is_not_drift():
     """The CSV CRD's schema defaults a container port's protocol to TCP, as for Deployments."""
     path = CLUSTER_V1 / "olm/csvs/packageserver.clusterserviceversion.yaml"
-    (csv,) = [s.obj for s in manifests.read(files=[path]).objects]
+    (csv,) = [s.obj for s in files.read(files=[path]).objects]
     live = copy.deepcopy(csv)
     deployment = live["spec"]["install"]["spec"]["deployments"][0]
     port = deployment["spec"]["template"]["spec"]["containers"][0]["ports"][0]
@@ -371,8 +373,8 @@ def test_an_unknown_count_is_not_a_change(captured_v1):
 
 
 def cert_manager_csvs():
-    old = manifests.read(files=[CERT_MANAGER_MANIFESTS / "cert-manager.clusterserviceversion.yaml"])
-    new = manifests.read(files=[CERT_MANAGER_CSV_1_16])
+    old = files.read(files=[CERT_MANAGER_MANIFESTS / "cert-manager.clusterserviceversion.yaml"])
+    new = files.read(files=[CERT_MANAGER_CSV_1_16])
     return [s.obj for s in old.objects], [s.obj for s in new.objects]
 
 
@@ -400,7 +402,7 @@ def test_an_export_only_compares_what_it_holds(stored_v1_v2, tmp_path, run):
     path = tmp_path / "s2.json"
     assert run("database", "export", "2", "--file", path, "--db-path", stored_v1_v2).exit_code == 0
     with store.open_store(stored_v1_v2) as db:
-        report = drift.diff(refs.stored(db, 1, "1"), refs.from_export(path, str(path)))
+        report = drift.diff(sides.stored(db, 1, "1"), sides.from_export(path, str(path)))
     assert report.notes and "--include-specs" in report.notes[0]
     assert not [c for c in report.changes if c.rule.startswith("schema.")]
     assert find(report, rule="crd.removed")
@@ -480,7 +482,7 @@ def test_a_malformed_ignore_file_names_the_problem(tmp_path, text, message):
 def test_kyverno_upgrade_removes_a_crd_and_flips_storage():
     def crds(version):
         folder = DATA / "corpus/crds/kyverno" / version
-        return [s.obj for s in manifests.read(dirs=[folder]).objects]
+        return [s.obj for s in files.read(dirs=[folder]).objects]
 
     report = drift.diff(from_objects(crds("v1.12.0")), from_objects(crds("v1.13.0")))
     (removed,) = find(report, rule="crd.removed")

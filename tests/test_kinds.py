@@ -13,7 +13,7 @@ from conftest import CLUSTER_V1, CLUSTER_V2, ROOT
 from fakeapi import FakeApiServer, FakeCluster, load_manifests
 from kubeconfig import write_kubeconfig
 
-from kubectl_datamodel import kinds
+from kubectl_datamodel.capture import includes as kinds
 
 KINDS = ROOT / "tests" / "data" / "kinds"
 INCLUDE = "namespaces,nodes,helm;v1/ConfigMap"

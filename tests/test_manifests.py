@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import CERT_MANAGER_BUNDLE, CLUSTER_V1, CORPUS
 
-from kubectl_datamodel import errors, manifests
+from kubectl_datamodel import errors
+from kubectl_datamodel.capture import files as manifests
 
 CERTIFICATES_CRD = CLUSTER_V1 / "crds" / "cert-manager" / "certificates.cert-manager.io.yaml"
 ALERTMANAGERCONFIGS_CRD = (

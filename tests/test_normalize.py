@@ -11,8 +11,8 @@ from conftest import CLUSTER_V1
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kubectl_datamodel import manifests
-from kubectl_datamodel.normalize import DROPPED_METADATA, REDACTED, normalize
+from kubectl_datamodel.capture import files
+from kubectl_datamodel.capture.normalize import DROPPED_METADATA, REDACTED, normalize
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
@@ -152,7 +152,7 @@ def test_annotations_key_goes_when_only_last_applied_was_there() -> None:
 
 def test_real_crd_spec_is_kept_unchanged() -> None:
     path = CLUSTER_V1 / "crds" / "cert-manager" / "certificates.cert-manager.io.yaml"
-    (source,) = manifests.read(files=[path]).objects
+    (source,) = files.read(files=[path]).objects
 
     normalized = normalize(source.obj)
 

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from conftest import CERT_MANAGER_BUNDLE, CLUSTER_V1, CLUSTER_V2
 
-from kubectl_datamodel import capture, manifests, model, records
+from kubectl_datamodel import capture, k8s, model
+from kubectl_datamodel.capture import build, files, inventory
 from kubectl_datamodel.options import CaptureOptions
 
 CERT_MANAGER_CRDS = (
@@ -24,13 +25,13 @@ CERT_MANAGER_CRDS = (
 
 def objects_in(*paths: Path) -> list[dict[str, Any]]:
     dirs = [p for p in paths if p.is_dir()]
-    files = [p for p in paths if not p.is_dir()]
-    return [s.obj for s in manifests.read(dirs=dirs, files=files).objects]
+    plain = [p for p in paths if not p.is_dir()]
+    return [s.obj for s in files.read(dirs=dirs, files=plain).objects]
 
 
 def snapshot_of(objects: list[dict[str, Any]]) -> model.Snapshot:
-    return capture.assemble(
-        capture.inventory_of(objects),
+    return inventory.assemble(
+        inventory.inventory_of(objects),
         CaptureOptions(),
         context="test",
         cluster_info=model.ClusterInfo(source="manifests"),
@@ -56,7 +57,7 @@ def operator_names(snapshot: model.Snapshot) -> set[str]:
 
 
 def bundle_csv() -> dict[str, Any]:
-    (csv,) = (o for o in objects_in(CERT_MANAGER_BUNDLE) if records.is_csv(o))
+    (csv,) = (o for o in objects_in(CERT_MANAGER_BUNDLE) if k8s.is_csv(o))
     return csv
 
 
@@ -111,7 +112,7 @@ def test_v1beta1_crd_with_a_single_version_field_gets_one_served_storage_version
         },
     }
 
-    record = records.crd_record(old, None)
+    record = build.crd_record(old, None)
 
     assert record.versions == (
         model.CrdVersion(name="v1", served=True, storage=True, deprecated=False),
@@ -136,22 +137,22 @@ def test_v1beta1_crd_with_a_single_version_field_gets_one_served_storage_version
     ],
 )
 def test_image_tag(image: str, tag: str | None) -> None:
-    assert records.image_tag(image) == tag
+    assert k8s.image_tag(image) == tag
 
 
 @pytest.mark.parametrize("spec", [{}, {"replicas": None}], ids=["absent", "null"])
 def test_replicas_default_to_one_and_ready_is_unknown_without_status(spec: dict) -> None:
     deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "spec": spec}
 
-    assert records.replica_counts(deployment) == (1, None)
+    assert k8s.replica_counts(deployment) == (1, None)
 
 
 def test_replicas_and_ready_replicas_from_spec_and_status() -> None:
     deployment = {"kind": "Deployment", "spec": {"replicas": 3}, "status": {"readyReplicas": 2}}
     starting = {"kind": "Deployment", "spec": {"replicas": 3}, "status": {}}
 
-    assert records.replica_counts(deployment) == (3, 2)
-    assert records.replica_counts(starting) == (3, 0)
+    assert k8s.replica_counts(deployment) == (3, 2)
+    assert k8s.replica_counts(starting) == (3, 0)
 
 
 def test_daemonset_counts_come_from_its_status() -> None:
@@ -161,8 +162,8 @@ def test_daemonset_counts_come_from_its_status() -> None:
         "status": {"desiredNumberScheduled": 4, "numberReady": 3},
     }
 
-    assert records.replica_counts(daemonset) == (4, 3)
-    assert records.replica_counts({"kind": "DaemonSet", "spec": {}}) == (None, None)
+    assert k8s.replica_counts(daemonset) == (4, 3)
+    assert k8s.replica_counts({"kind": "DaemonSet", "spec": {}}) == (None, None)
 
 
 # --- operators in the example cluster --------------------------------------------------------
@@ -289,7 +290,7 @@ def test_workload_owned_by_a_custom_resource_is_not_an_operator() -> None:
 
 
 def test_csv_record_from_the_cert_manager_bundle() -> None:
-    csv = records.csv_record(bundle_csv())
+    csv = build.csv_record(bundle_csv())
 
     assert csv.name == "cert-manager.v1.12.2"
     assert csv.display_name == "cert-manager"
@@ -310,7 +311,7 @@ def test_csv_required_crds_are_listed_by_name() -> None:
         {"name": "gateways.gateway.networking.k8s.io", "kind": "Gateway", "version": "v1"},
     ]
 
-    assert records.csv_record(obj).required_crds == (
+    assert build.csv_record(obj).required_crds == (
         "gateways.gateway.networking.k8s.io",
         "routes.route.openshift.io",
     )
@@ -319,7 +320,7 @@ def test_csv_required_crds_are_listed_by_name() -> None:
 def test_csv_replaces_and_skips() -> None:
     (obj,) = objects_in(CLUSTER_V1 / "olm" / "csvs" / "grafana-operator.clusterserviceversion.yaml")
 
-    csv = records.csv_record(obj)
+    csv = build.csv_record(obj)
 
     assert csv.replaces == "grafana-operator.v5.15.1"
     assert csv.skips == (
@@ -337,18 +338,18 @@ def test_csv_description_prefers_the_description_annotation() -> None:
     without_annotation = copy.deepcopy(obj)
     del without_annotation["metadata"]["annotations"]["description"]
 
-    assert records.csv_record(obj).description == (
+    assert build.csv_record(obj).description == (
         "Argo CD is a declarative, GitOps continuous delivery tool for Kubernetes."
     )
     # spec.description starts with a Markdown heading "## Overview"
-    assert records.csv_record(without_annotation).description == "Overview"
+    assert build.csv_record(without_annotation).description == "Overview"
 
 
 def test_csv_description_skips_leading_blank_lines() -> None:
     obj = bundle_csv()
     obj["spec"]["description"] = "\n   \nFirst line.\nSecond line.\n"
 
-    assert records.csv_record(obj).description == "First line."
+    assert build.csv_record(obj).description == "First line."
 
 
 def test_copied_csvs_are_left_out_of_the_inventory() -> None:
@@ -357,9 +358,9 @@ def test_copied_csvs_are_left_out_of_the_inventory() -> None:
     copied["metadata"]["namespace"] = "team-a"
     copied["metadata"]["labels"] = {"olm.copiedFrom": csv["metadata"]["namespace"]}
 
-    inventory = capture.inventory_of([csv, copied])
+    found = inventory.inventory_of([csv, copied])
 
-    assert inventory.csvs == [csv]
+    assert found.csvs == [csv]
 
 
 # --- instance counts -------------------------------------------------------------------------

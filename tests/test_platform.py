@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kubectl_datamodel import platform
+from kubectl_datamodel.capture import platform
 
 
 def node(labels=None, provider_id=None):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kubectl_datamodel import quantities
+from kubectl_datamodel.k8s import quantities
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,8 @@ import io
 
 import pytest
 
-from kubectl_datamodel import report
+from kubectl_datamodel import contract, model
+from kubectl_datamodel.render import output, text
 
 
 class Terminal(io.StringIO):
@@ -14,18 +15,18 @@ class Terminal(io.StringIO):
         return True
 
 
-TABLE = report.Table(["NAME", "COUNT"], [["cert-manager", "6"], ["kafka", "10"]], title="CRDs")
+TABLE = model.Table.of(["NAME", "COUNT"], [["cert-manager", "6"], ["kafka", "10"]], title="CRDs")
 
 
 def test_plain_columns_when_piped():
     stream = io.StringIO()
-    report.write_tables([TABLE], stream, color=False)
+    output.write_tables([TABLE], stream, color=False)
     assert stream.getvalue() == "NAME           COUNT\ncert-manager   6\nkafka          10\n"
 
 
 def test_rich_table_on_a_terminal_without_color():
     stream = Terminal()
-    report.write_tables([TABLE], stream, color=False)
+    output.write_tables([TABLE], stream, color=False)
     out = stream.getvalue()
     assert "┃ NAME" in out and "│ cert-manager │" in out
     assert "\x1b[" not in out  # NO_COLOR: no escape sequences
@@ -33,8 +34,8 @@ def test_rich_table_on_a_terminal_without_color():
 
 def test_several_plain_tables_are_titled_and_empty_ones_say_so():
     stream = io.StringIO()
-    empty = report.Table(["NAME"], [], title="ClusterServiceVersions")
-    report.write_tables([TABLE, empty], stream, color=False)
+    empty = model.Table.of(["NAME"], [], title="ClusterServiceVersions")
+    output.write_tables([TABLE, empty], stream, color=False)
     assert stream.getvalue().endswith("\n# ClusterServiceVersions\nNo ClusterServiceVersions.\n")
     assert stream.getvalue().startswith("# CRDs\n")
 
@@ -50,16 +51,16 @@ def test_several_plain_tables_are_titled_and_empty_ones_say_so():
     ],
 )
 def test_human_bytes(count, shown):
-    assert report.human_bytes(count) == shown
+    assert text.human_bytes(count) == shown
 
 
 def test_envelope_comes_first():
-    document = report.envelope("SnapshotList", {"items": []})
+    document = contract.envelope("SnapshotList", {"items": []})
     assert list(document) == ["apiVersion", "kind", "items"]
     assert document["apiVersion"] == "kubectl-datamodel/v1"
 
 
 def test_yaml_keeps_field_order():
     stream = io.StringIO()
-    report.write_yaml({"b": 1, "a": [1, 2]}, stream)
+    output.write_yaml({"b": 1, "a": [1, 2]}, stream)
     assert stream.getvalue() == "b: 1\na:\n- 1\n- 2\n"

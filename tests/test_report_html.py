@@ -23,7 +23,9 @@ from pathlib import Path
 import browser
 import pytest
 
-from kubectl_datamodel import analysis, charts, cli, html_report, store
+from kubectl_datamodel import analysis, cli, store
+from kubectl_datamodel.render import charts
+from kubectl_datamodel.render import html as html_report
 
 SVG = "{http://www.w3.org/2000/svg}"
 LONG_VERSION = "v2.0.0-a-very-long-version"

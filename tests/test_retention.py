@@ -6,7 +6,8 @@ import datetime
 
 import pytest
 
-from kubectl_datamodel import errors, model, retention
+from kubectl_datamodel import errors, model
+from kubectl_datamodel.store import retention
 
 UTC = datetime.timezone.utc
 NOW = datetime.datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)

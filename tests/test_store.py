@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kubectl_datamodel import errors, model, schema, store
+from kubectl_datamodel import errors, model, store
+from kubectl_datamodel.store import content, rows, schema
 
 DOCUMENTED_COLUMNS = {
     "inventory_snapshots": [
@@ -149,10 +150,9 @@ def _failing_last_section(monkeypatch, error: BaseException) -> None:
         raise error
 
     sections = tuple(
-        dataclasses.replace(s, link_columns=fail) if s.name == "csvs" else s
-        for s in schema.SECTIONS
+        dataclasses.replace(s, link_columns=fail) if s.name == "csvs" else s for s in rows.SECTIONS
     )
-    monkeypatch.setattr(schema, "SECTIONS", sections)
+    monkeypatch.setattr(rows, "SECTIONS", sections)
 
 
 def test_a_failed_write_leaves_nothing(stored_v1_v2, captured_v1, monkeypatch):
@@ -248,8 +248,8 @@ json_values = st.recursive(
 @given(st.dictionaries(st.text(max_size=6), json_values, max_size=6))
 def test_canonical_json_ignores_key_order(value):
     reordered = dict(reversed(list(value.items())))
-    assert store.canonical_json(value) == store.canonical_json(reordered)
-    assert json.loads(store.canonical_json(value)) == value
+    assert content.canonical_json(value) == content.canonical_json(reordered)
+    assert json.loads(content.canonical_json(value)) == value
 
 
 @settings(max_examples=25, deadline=None)

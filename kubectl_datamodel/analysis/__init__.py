@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 from kubectl_datamodel import errors, model, store
 from kubectl_datamodel.analysis import base, deprecations, history, overview, resources, security
-from kubectl_datamodel.analysis.base import Analysis, Finding, Level, Table
+from kubectl_datamodel.analysis.base import Analysis, Finding, Level
 
 __all__ = [
     "RULES",
@@ -20,7 +20,6 @@ __all__ = [
     "Analysis",
     "Finding",
     "Level",
-    "Table",
     "analyze",
     "analyze_all",
     "check_view",
@@ -35,7 +34,7 @@ RULES: dict[str, dict[str, Level]] = {
     "overview": {},
     "history": {},
 }
-_Finder = Callable[[model.StoredSnapshot], tuple[list[Finding], list[Table]]]
+_Finder = Callable[[model.StoredSnapshot], tuple[list[Finding], list[model.Table]]]
 _FINDERS: dict[str, _Finder] = {
     "security": security.analyze,
     "resources": resources.analyze,

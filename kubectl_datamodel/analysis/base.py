@@ -1,8 +1,8 @@
 """What every analysis view returns: findings with a level, and tables of plain values.
 
 Plain data, standard library only: the CLI renders it as tables, JSON or Markdown, and the HTML
-report draws it, so neither has to know how a view reached its findings. A table holds values
-(int, str, bool, None), never text formatted for one output.
+report draws it, so neither has to know how a view reached its findings. Tables are
+``model.Table``s of plain values, never text formatted for one output.
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
-from kubectl_datamodel import model, status
+from kubectl_datamodel import levels, model
 
 JSON = dict[str, Any]
 
 
-class Level(status.Ranked):
+class Level(levels.Ranked):
     """How urgent a finding is. Ordered, so ``--fail-on warning`` means WARNING or above."""
 
     INFO = 1  # worth knowing; nothing to do before the next upgrade
@@ -46,24 +46,6 @@ class Finding:
 
 
 @dataclasses.dataclass(frozen=True)
-class Table:
-    """Rows of plain values; ``name`` is the stable key scripts and the HTML report use."""
-
-    name: str
-    title: str
-    columns: tuple[str, ...]
-    rows: tuple[tuple[Any, ...], ...]
-
-    def as_dict(self) -> JSON:
-        return {
-            "name": self.name,
-            "title": self.title,
-            "columns": list(self.columns),
-            "rows": [list(row) for row in self.rows],
-        }
-
-
-@dataclasses.dataclass(frozen=True)
 class Analysis:
     """One view over one snapshot (``history``: over the snapshot's cluster context)."""
 
@@ -71,7 +53,7 @@ class Analysis:
     cluster_context: str
     snapshot: model.SnapshotSummary | None
     findings: tuple[Finding, ...]
-    tables: tuple[Table, ...]
+    tables: tuple[model.Table, ...]
 
     def at_or_above(self, level: Level) -> bool:
         return any(finding.level >= level for finding in self.findings)

@@ -23,7 +23,7 @@ RULES = {
 }
 
 
-def analyze(stored: model.StoredSnapshot) -> tuple[list[Finding], list[base.Table]]:
+def analyze(stored: model.StoredSnapshot) -> tuple[list[Finding], list[model.Table]]:
     found: list[Finding] = []
     rows: list[tuple[object, ...]] = []
     for crd in stored.crds:
@@ -114,10 +114,8 @@ def _row(
     )
 
 
-def _versions_table(rows: list[tuple[object, ...]]) -> base.Table:
-    return base.Table(
-        "versions",
-        "Deprecated and removed CRD versions",
+def _versions_table(rows: list[tuple[object, ...]]) -> model.Table:
+    return model.Table.of(
         (
             "crd",
             "version",
@@ -129,4 +127,6 @@ def _versions_table(rows: list[tuple[object, ...]]) -> base.Table:
             "instances",
         ),
         tuple(rows),
+        title="Deprecated and removed CRD versions",
+        name="versions",
     )

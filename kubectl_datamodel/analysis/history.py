@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from kubectl_datamodel import model, store
-from kubectl_datamodel.analysis import base
 
 _OPERATORS = """
 SELECT o.snapshot_id, o.namespace, o.name, o.version FROM operators o
@@ -27,7 +26,7 @@ JOIN inventory_snapshots s ON s.id = c.snapshot_id WHERE s.cluster_context = ?
 """
 
 
-def analyze(db: store.Store, cluster_context: str) -> list[base.Table]:
+def analyze(db: store.Store, cluster_context: str) -> list[model.Table]:
     snapshots = list(reversed(db.list_snapshots(cluster_context=cluster_context)))
     operators = _rows(db, _OPERATORS, cluster_context)
     crds = _rows(db, _CRDS, cluster_context)
@@ -53,7 +52,7 @@ def _having(snapshots: list[model.SnapshotSummary], component: str) -> list[mode
     return [s for s in snapshots if component in s.components]
 
 
-def _counts_table(snapshots: list[model.SnapshotSummary]) -> base.Table:
+def _counts_table(snapshots: list[model.SnapshotSummary]) -> model.Table:
     """A count is None where the snapshot did not capture that component (`--no-olm`): a
     chart shows a gap there, not a drop to zero."""
     rows = tuple(
@@ -66,11 +65,11 @@ def _counts_table(snapshots: list[model.SnapshotSummary]) -> base.Table:
         )
         for s in snapshots
     )
-    return base.Table(
-        "counts",
-        "Counts per snapshot",
+    return model.Table.of(
         ("snapshot_id", "timestamp", "crds", "operators", "csvs"),
         rows,
+        title="Counts per snapshot",
+        name="counts",
     )
 
 
@@ -90,7 +89,7 @@ class _Span:
 
 def _operator_versions_table(
     snapshots: list[model.SnapshotSummary], rows: Sequence[sqlite3.Row]
-) -> base.Table:
+) -> model.Table:
     """One row per stretch of consecutive snapshots an operator ran one version in: a new row
     when its version changes, or when it comes back after a snapshot without it."""
     index = {s.id: i for i, s in enumerate(snapshots)}
@@ -112,9 +111,7 @@ def _operator_versions_table(
         current[(namespace, name)] = _Span(namespace, name, version, i, i)
         spans.append(current[(namespace, name)])
     spans.sort(key=lambda s: (s.namespace or "", s.operator, s.first))
-    return base.Table(
-        "operator_versions",
-        "Operator versions over time",
+    return model.Table.of(
         (
             "namespace",
             "operator",
@@ -136,6 +133,8 @@ def _operator_versions_table(
             )
             for span in spans
         ),
+        title="Operator versions over time",
+        name="operator_versions",
     )
 
 
@@ -144,7 +143,7 @@ def _operator_versions_table(
 
 def _crd_versions_table(
     snapshots: list[model.SnapshotSummary], rows: Sequence[sqlite3.Row]
-) -> base.Table:
+) -> model.Table:
     """Storage version flips and served versions added or removed, between each snapshot and
     the one before it, for the CRDs in both (CRDs coming and going show in the counts)."""
     by_snapshot: dict[int, dict[str, tuple[str | None, set[str]]]] = {}
@@ -156,11 +155,11 @@ def _crd_versions_table(
         old, new = by_snapshot.get(before.id, {}), by_snapshot.get(after.id, {})
         for crd in sorted(old.keys() & new.keys()):
             changes += [(crd, after.id, after.timestamp, *c) for c in _changes(old[crd], new[crd])]
-    return base.Table(
-        "crd_versions",
-        "CRD version changes",
+    return model.Table.of(
         ("crd", "snapshot_id", "timestamp", "change", "old", "new"),
         tuple(changes),
+        title="CRD version changes",
+        name="crd_versions",
     )
 
 

@@ -12,9 +12,10 @@ import dataclasses
 import math
 from decimal import Decimal, InvalidOperation
 
-from kubectl_datamodel import model, quantities
+from kubectl_datamodel import model
 from kubectl_datamodel.analysis import base
 from kubectl_datamodel.analysis.base import Finding, Level
+from kubectl_datamodel.k8s import quantities
 
 VIEW = "resources"
 RULES = {
@@ -24,7 +25,7 @@ RULES = {
 KINDS = ("cpu", "memory")
 
 
-def analyze(stored: model.StoredSnapshot) -> tuple[list[Finding], list[base.Table]]:
+def analyze(stored: model.StoredSnapshot) -> tuple[list[Finding], list[model.Table]]:
     found: list[Finding] = []
     rows = []
     totals: dict[str | None, _Total] = {}
@@ -80,10 +81,8 @@ def _text(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def _containers_table(rows: list[tuple[object, ...]]) -> base.Table:
-    return base.Table(
-        "containers",
-        "Requests and limits per container",
+def _containers_table(rows: list[tuple[object, ...]]) -> model.Table:
+    return model.Table.of(
         (
             "namespace",
             "workload",
@@ -95,6 +94,8 @@ def _containers_table(rows: list[tuple[object, ...]]) -> base.Table:
             "memory_limit",
         ),
         tuple(rows),
+        title="Requests and limits per container",
+        name="containers",
     )
 
 
@@ -136,7 +137,7 @@ def _amount(value: object) -> Decimal:
         return Decimal(0)
 
 
-def _namespaces_table(totals: dict[str | None, _Total]) -> base.Table:
+def _namespaces_table(totals: dict[str | None, _Total]) -> model.Table:
     rows = tuple(
         (
             namespace,
@@ -148,9 +149,7 @@ def _namespaces_table(totals: dict[str | None, _Total]) -> base.Table:
         )
         for namespace, total in sorted(totals.items(), key=lambda item: item[0] or "")
     )
-    return base.Table(
-        "namespaces",
-        "Requests per namespace, all replicas",
+    return model.Table.of(
         (
             "namespace",
             "workloads",
@@ -160,4 +159,6 @@ def _namespaces_table(totals: dict[str | None, _Total]) -> base.Table:
             "unknown_replicas",
         ),
         rows,
+        title="Requests per namespace, all replicas",
+        name="namespaces",
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kubectl_datamodel import model, records
+from kubectl_datamodel import k8s, model
 from kubectl_datamodel.analysis import base
 from kubectl_datamodel.analysis.base import Finding, Level
 
@@ -49,7 +49,7 @@ HARMLESS_CAPABILITIES = frozenset({"NET_BIND_SERVICE"})
 RBAC_GROUP = "rbac.authorization.k8s.io"
 
 
-def analyze(stored: model.StoredSnapshot) -> tuple[list[Finding], list[base.Table]]:
+def analyze(stored: model.StoredSnapshot) -> tuple[list[Finding], list[model.Table]]:
     found: list[Finding] = []
     for operator in stored.operators:
         found += _pod_findings(base.workload_subject(operator), base.pod_spec(operator))
@@ -143,11 +143,11 @@ def _image_reference(image: str) -> str:
     a mutable reference runs whatever was pushed last, on each node as it pulls."""
     if "@" in image:
         return "digest"
-    tag = records.image_tag(image)
+    tag = k8s.image_tag(image)
     return "tag" if tag and tag != "latest" else "mutable"
 
 
-def _containers_table(operators: tuple[model.OperatorRecord, ...]) -> base.Table:
+def _containers_table(operators: tuple[model.OperatorRecord, ...]) -> model.Table:
     rows = []
     for operator in operators:
         pod = base.pod_spec(operator)
@@ -165,11 +165,11 @@ def _containers_table(operators: tuple[model.OperatorRecord, ...]) -> base.Table
                     _runs_as_non_root(context, pod_non_root),
                 )
             )
-    return base.Table(
-        "containers",
-        "Operator containers",
+    return model.Table.of(
         ("namespace", "workload", "container", "image", "image_reference", "run_as_non_root"),
         tuple(rows),
+        title="Operator containers",
+        name="containers",
     )
 
 

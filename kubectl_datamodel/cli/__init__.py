@@ -23,7 +23,7 @@ from kubectl_datamodel.cli import (
     report,
     snapshot,
 )
-from kubectl_datamodel.status import ExitStatus
+from kubectl_datamodel.exit import ExitStatus
 
 PROG_NAME = "kubectl datamodel"
 

@@ -6,10 +6,12 @@ from typing import Annotated
 
 import typer
 
-from kubectl_datamodel import analysis, errors, refs, report, store
-from kubectl_datamodel.analysis import render
+from kubectl_datamodel import analysis, contract, errors, store
 from kubectl_datamodel.cli import common
-from kubectl_datamodel.status import ExitStatus
+from kubectl_datamodel.exit import ExitStatus
+from kubectl_datamodel.render import analysis as render
+from kubectl_datamodel.render import output
+from kubectl_datamodel.store import refs
 
 HELP = (
     "Analyse a stored snapshot. VIEW is one of: "
@@ -41,7 +43,7 @@ def analyze_command(
             help="The cluster context latest counts from (and history covers).",
         ),
     ] = None,
-    output: Annotated[
+    fmt: Annotated[
         common.FindingsFormat,
         typer.Option("--output", "-o", help="Output format.", case_sensitive=False),
     ] = common.FindingsFormat.TABLE,
@@ -65,20 +67,20 @@ def analyze_command(
     with store.open_store(common.db_path(ctx, db_path)) as db:
         snapshot_id = refs.snapshot_id(ref, db, cluster_context)
         result = analysis.analyze(db, view, snapshot_id, cluster_context)
-    _render(result, output, threshold)
+    _render(result, fmt, threshold)
     if threshold is not None and result.at_or_above(threshold):
         return ExitStatus.FINDINGS
     return ExitStatus.OK
 
 
 def _render(
-    result: analysis.Analysis, output: common.FindingsFormat, threshold: analysis.Level | None
+    result: analysis.Analysis, fmt: common.FindingsFormat, threshold: analysis.Level | None
 ) -> None:
-    if output is common.FindingsFormat.TABLE:
+    if fmt is common.FindingsFormat.TABLE:
         common.print_tables(render.tables(result))
         typer.echo(render.summary_line(result))
-    elif output is common.FindingsFormat.MARKDOWN:
+    elif fmt is common.FindingsFormat.MARKDOWN:
         typer.echo(render.markdown(result), nl=False)
     else:
-        document = report.envelope("Analysis", result.as_dict(threshold))
-        common.print_document(document, report.Format(output.value))
+        document = contract.envelope("Analysis", result.as_dict(threshold))
+        common.print_document(document, output.Format(fmt.value))

@@ -16,8 +16,9 @@ from typing import Annotated, TextIO, TypeVar
 
 import typer
 
-from kubectl_datamodel import errors, model, report, status, store
+from kubectl_datamodel import errors, levels, model, store
 from kubectl_datamodel.options import DEFAULT_BURST, CaptureOptions, ClusterOptions
+from kubectl_datamodel.render import output
 
 
 @dataclasses.dataclass
@@ -36,7 +37,7 @@ DbPathOption = Annotated[
     ),
 ]
 OutputOption = Annotated[
-    report.Format,
+    output.Format,
     typer.Option("--output", "-o", help="Output format.", case_sensitive=False),
 ]
 FromDirOption = Annotated[
@@ -99,7 +100,7 @@ AllNamespacesOption = Annotated[
     bool, typer.Option("--all-namespaces", "-A", help="All namespaces (the default).")
 ]
 NotesOption = Annotated[str | None, typer.Option("--notes", help="Annotate the snapshot.")]
-R = TypeVar("R", bound=status.Ranked)
+R = TypeVar("R", bound=levels.Ranked)
 
 
 class FindingsFormat(str, enum.Enum):
@@ -198,12 +199,12 @@ def color_enabled(stream: TextIO = sys.stdout) -> bool:
     return stream.isatty() and "NO_COLOR" not in os.environ
 
 
-def print_tables(tables: Sequence[report.Table]) -> None:
-    report.write_tables(tables, sys.stdout, color=color_enabled())
+def print_tables(tables: Sequence[model.Table]) -> None:
+    output.write_tables(tables, sys.stdout, color=color_enabled())
 
 
-def print_document(document: model.JSON, fmt: report.Format) -> None:
-    report.write_document(document, fmt, sys.stdout)
+def print_document(document: model.JSON, fmt: output.Format) -> None:
+    output.write_document(document, fmt, sys.stdout)
 
 
 def warn(message: str) -> None:

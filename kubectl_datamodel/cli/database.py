@@ -8,8 +8,10 @@ from typing import Annotated
 
 import typer
 
-from kubectl_datamodel import errors, report, retention, store
+from kubectl_datamodel import contract, errors, store
 from kubectl_datamodel.cli import common, snapshot
+from kubectl_datamodel.render import output, snapshots
+from kubectl_datamodel.store import retention
 
 app = typer.Typer(
     help="Manage and inspect stored snapshots.",
@@ -32,7 +34,7 @@ IncludeSpecsOption = Annotated[
     bool, typer.Option("--include-specs", help="Include each object's full stored spec.")
 ]
 DocumentFormatOption = Annotated[
-    report.Format | None,
+    output.Format | None,
     typer.Option(
         "--output",
         "-o",
@@ -52,42 +54,42 @@ def list_(
     limit: Annotated[
         int | None, typer.Option("--limit", min=1, help="At most N, newest first.")
     ] = None,
-    output: common.OutputOption = report.Format.TABLE,
+    fmt: common.OutputOption = output.Format.TABLE,
     db_path: common.DbPathOption = None,
 ) -> None:
     """List stored snapshots, newest first."""
     with store.open_store(common.db_path(ctx, db_path)) as db:
         summaries = db.list_snapshots(cluster_context=cluster_context, limit=limit)
-    if output.is_table:
-        common.print_tables([report.snapshots_table(summaries, output is report.Format.WIDE)])
+    if fmt.is_table:
+        common.print_tables([snapshots.snapshots_table(summaries, fmt is output.Format.WIDE)])
     else:
-        common.print_document(report.snapshot_list(summaries), output)
+        common.print_document(snapshots.snapshot_list(summaries), fmt)
 
 
 @app.command("show", epilog="Example: kubectl datamodel database show 1 -o yaml")
 def show(
     ctx: typer.Context,
     snapshot_id: IdArgument,
-    output: common.OutputOption = report.Format.TABLE,
+    fmt: common.OutputOption = output.Format.TABLE,
     db_path: common.DbPathOption = None,
 ) -> None:
     """Show one snapshot: its header and its CRDs, operators and CSVs."""
     with store.open_store(common.db_path(ctx, db_path)) as db:
         stored = db.get_snapshot(snapshot_id)
-    if output.is_table:
-        wide = output is report.Format.WIDE
+    if fmt.is_table:
+        wide = fmt is output.Format.WIDE
         common.print_tables(
             [
-                report.summary_table(stored.summary),
-                report.crds_table(stored.crds, wide),
-                report.operators_table(stored.operators, wide),
-                report.csvs_table(stored.csvs, wide),
-                *report.captured_tables(stored, wide),
-                *([report.warnings_table(stored.warnings)] if stored.warnings else []),
+                snapshots.summary_table(stored.summary),
+                snapshots.crds_table(stored.crds, wide),
+                snapshots.operators_table(stored.operators, wide),
+                snapshots.csvs_table(stored.csvs, wide),
+                *snapshots.captured_tables(stored, wide),
+                *([snapshots.warnings_table(stored.warnings)] if stored.warnings else []),
             ]
         )
     else:
-        common.print_document(report.snapshot_document(stored), output)
+        common.print_document(snapshots.snapshot_document(stored), fmt)
 
 
 @app.command(
@@ -97,7 +99,7 @@ def export(
     ctx: typer.Context,
     snapshot_id: IdArgument,
     file: FileOption = None,
-    output: DocumentFormatOption = None,
+    fmt: DocumentFormatOption = None,
     include_specs: IncludeSpecsOption = False,
     crds_only: Annotated[bool, typer.Option("--crds-only", help="Only CRDs.")] = False,
     operators_only: Annotated[
@@ -114,14 +116,14 @@ def export(
     ]
     if len(chosen) > 1:
         raise errors.UsageError("--crds-only, --operators-only and --olm-only exclude each other")
-    fmt = _document_format(output, file)
+    fmt = _document_format(fmt, file)
     with store.open_store(common.db_path(ctx, db_path)) as db:
         stored = db.get_snapshot(snapshot_id, include_specs=include_specs)
-    document = report.snapshot_document(
+    document = snapshots.snapshot_document(
         stored, include_specs=include_specs, sections=chosen or None
     )
     with common.output_stream(file) as stream:
-        report.write_document(document, fmt, stream)
+        output.write_document(document, fmt, stream)
     if file is not None:
         common.info(f"snapshot {snapshot_id} exported to {file}")
 
@@ -132,38 +134,40 @@ def export(
 def export_all(
     ctx: typer.Context,
     file: FileOption = None,
-    output: DocumentFormatOption = None,
+    fmt: DocumentFormatOption = None,
     include_specs: IncludeSpecsOption = False,
     cluster_context: common.ClusterContextOption = None,
     db_path: common.DbPathOption = None,
 ) -> None:
     """Export every snapshot (oldest first) as one JSON or YAML document."""
-    fmt = _document_format(output, file)
+    fmt = _document_format(fmt, file)
     with store.open_store(common.db_path(ctx, db_path)) as db:
         summaries = db.list_snapshots(cluster_context=cluster_context)
         items = [
-            report.snapshot_document(
+            snapshots.snapshot_document(
                 db.get_snapshot(s.id, include_specs), include_specs=include_specs
             )
             for s in reversed(summaries)
         ]
     with common.output_stream(file) as stream:
-        report.write_document(report.envelope("SnapshotExportList", {"items": items}), fmt, stream)
+        output.write_document(
+            contract.envelope("SnapshotExportList", {"items": items}), fmt, stream
+        )
 
 
 @app.command("stats", epilog="Example: kubectl datamodel database stats -o json")
 def stats(
     ctx: typer.Context,
-    output: common.OutputOption = report.Format.TABLE,
+    fmt: common.OutputOption = output.Format.TABLE,
     db_path: common.DbPathOption = None,
 ) -> None:
     """Size, snapshot counts per cluster, row counts and the space deduplication saves."""
     with store.open_store(common.db_path(ctx, db_path)) as db:
         figures = db.stats()
-    if output.is_table:
-        common.print_tables(report.stats_tables(figures))
+    if fmt.is_table:
+        common.print_tables(snapshots.stats_tables(figures))
     else:
-        common.print_document(report.envelope("DatabaseStats", figures), output)
+        common.print_document(contract.envelope("DatabaseStats", figures), fmt)
 
 
 @app.command("delete", epilog="Example: kubectl datamodel database delete 3 4 --yes")
@@ -226,10 +230,10 @@ def cleanup(
     common.info(f"deleted {len(ids)} snapshot(s): {listing}")
 
 
-def _document_format(output: report.Format | None, file: Path | None) -> report.Format:
-    if output is None:
+def _document_format(fmt: output.Format | None, file: Path | None) -> output.Format:
+    if fmt is None:
         suffix = file.suffix.lower() if file else ""
-        return report.Format.YAML if suffix in (".yaml", ".yml") else report.Format.JSON
-    if output.is_table:
-        raise errors.UsageError(f"-o {output.value}: export writes json or yaml")
-    return output
+        return output.Format.YAML if suffix in (".yaml", ".yml") else output.Format.JSON
+    if fmt.is_table:
+        raise errors.UsageError(f"-o {fmt.value}: export writes json or yaml")
+    return fmt

@@ -10,11 +10,14 @@ from typing import Annotated
 
 import typer
 
-from kubectl_datamodel import changes, drift, drift_report, errors, ignore, refs, store
-from kubectl_datamodel import report as report_module
+from kubectl_datamodel import drift, errors, store
 from kubectl_datamodel.cli import common, snapshot
+from kubectl_datamodel.drift import changes, ignore, sides
+from kubectl_datamodel.exit import ExitStatus
 from kubectl_datamodel.options import DEFAULT_CONCURRENCY, DEFAULT_QPS
-from kubectl_datamodel.status import ExitStatus
+from kubectl_datamodel.render import drift as drift_text
+from kubectl_datamodel.render import output
+from kubectl_datamodel.store import refs
 
 HELP = (
     "Report drift between two snapshots: what was added, removed and changed, and which "
@@ -51,7 +54,7 @@ def diff(
         bool, typer.Option("--against-live", help="Compare with the cluster now (not stored).")
     ] = False,
     cluster_context: common.ClusterContextOption = None,
-    output: Annotated[
+    fmt: Annotated[
         common.FindingsFormat,
         typer.Option("--output", "-o", help="Output format.", case_sensitive=False),
     ] = common.FindingsFormat.TABLE,
@@ -85,7 +88,7 @@ def diff(
             min=1,
             help="Cut Markdown to at most CHARS characters (GitHub's comment limit by default).",
         ),
-    ] = drift_report.MARKDOWN_LIMIT,
+    ] = drift_text.MARKDOWN_LIMIT,
     kubeconfig: common.KubeconfigOption = None,
     context: common.ContextOption = None,
     namespace: common.NamespaceOption = None,
@@ -116,14 +119,14 @@ def diff(
                 ),
             )
             result = snapshot.capture_with_warnings(options, quiet=quiet)
-            new = refs.from_capture(result.snapshot, "live" if against_live else "manifests")
+            new = sides.from_capture(result.snapshot, "live" if against_live else "manifests")
         report = drift.diff(old, new, rules)
     hint = _hint(references or [], against_dir, against_file, against_live)
     markdown = _markdown(report, markdown_limit, hint)
     if markdown_file is not None:
         with common.output_stream(markdown_file, option="--markdown-file") as stream:
             stream.write(markdown())
-    _render(report, output, threshold, markdown)
+    _render(report, fmt, threshold, markdown)
     if threshold is not None and report.at_or_above(threshold):
         return ExitStatus.FINDINGS
     return ExitStatus.OK
@@ -159,17 +162,17 @@ def _database(
 
 def _sides(
     db: store.Store | None, parsed: list[refs.Ref], context: str | None, against: bool
-) -> tuple[drift.Records, drift.Records | None]:
+) -> tuple[sides.Records, sides.Records | None]:
     """OLD and NEW as given; one reference alone is compared with its context's latest. NEW
     is None when it comes from --against-*, which the caller captures."""
     if not parsed:
         parsed = [refs.parse("latest")] if against else [refs.parse(t) for t in DEFAULT_REFS]
-    old = refs.resolve(parsed[0], db, context)
+    old = sides.resolve(parsed[0], db, context)
     if against:
         return old, None
     if len(parsed) == 1:
-        return old, refs.resolve(refs.parse("latest"), db, old.side.cluster_context)
-    return old, refs.resolve(parsed[1], db, context)
+        return old, sides.resolve(refs.parse("latest"), db, old.side.cluster_context)
+    return old, sides.resolve(parsed[1], db, context)
 
 
 def _markdown(report: changes.DriftReport, limit: int, hint: str) -> Callable[[], str]:
@@ -178,7 +181,7 @@ def _markdown(report: changes.DriftReport, limit: int, hint: str) -> Callable[[]
     @functools.cache
     def render() -> str:
         try:
-            return drift_report.markdown(report, limit=limit, full_report_hint=hint)
+            return drift_text.markdown(report, limit=limit, full_report_hint=hint)
         except ValueError:
             raise errors.UsageError(
                 f"--markdown-limit {limit}: too small for the drift summary"
@@ -189,21 +192,21 @@ def _markdown(report: changes.DriftReport, limit: int, hint: str) -> Callable[[]
 
 def _render(
     report: changes.DriftReport,
-    output: common.FindingsFormat,
+    fmt: common.FindingsFormat,
     threshold: changes.Severity | None,
     markdown: Callable[[], str],
 ) -> None:
-    if output is common.FindingsFormat.TABLE:
+    if fmt is common.FindingsFormat.TABLE:
         if report.changes:
-            common.print_tables(drift_report.tables(report))
-        typer.echo(drift_report.summary_line(report))
+            common.print_tables(drift_text.tables(report))
+        typer.echo(drift_text.summary_line(report))
         for note in report.notes:
             common.info(f"note: {note}")
-    elif output is common.FindingsFormat.MARKDOWN:
+    elif fmt is common.FindingsFormat.MARKDOWN:
         typer.echo(markdown(), nl=False)
     else:
-        document = drift_report.document(report, fail_on=threshold)
-        common.print_document(document, report_module.Format(output.value))
+        document = drift_text.document(report, fail_on=threshold)
+        common.print_document(document, output.Format(fmt.value))
 
 
 def _hint(

@@ -7,9 +7,10 @@ from typing import Annotated, Any
 
 import typer
 
-from kubectl_datamodel import report
+from kubectl_datamodel import model
 from kubectl_datamodel.cli import common, snapshot
 from kubectl_datamodel.options import DEFAULT_CONCURRENCY, DEFAULT_QPS
+from kubectl_datamodel.render import output, snapshots
 
 crd_app = typer.Typer(help="CustomResourceDefinitions.", no_args_is_help=True)
 operators_app = typer.Typer(
@@ -26,7 +27,7 @@ def _lister(
     component: str,
     attribute: str,
     list_kind: str,
-    table: Callable[[Sequence[Any], bool], report.Table],
+    table: Callable[[Sequence[Any], bool], model.Table],
     noun: str,
 ) -> Callable[..., None]:
     """Build the `list` command of one component; the three differ only in what they show."""
@@ -43,7 +44,7 @@ def _lister(
         concurrency: common.ConcurrencyOption = DEFAULT_CONCURRENCY,
         qps: common.QpsOption = DEFAULT_QPS,
         quiet: common.QuietOption = False,
-        output: common.OutputOption = report.Format.TABLE,
+        fmt: common.OutputOption = output.Format.TABLE,
         store_db: StoreOption = False,
         notes: common.NotesOption = None,
         db_path: common.DbPathOption = None,
@@ -67,10 +68,10 @@ def _lister(
         else:
             result = snapshot.capture_with_warnings(options, quiet=quiet)
         records = getattr(result.snapshot, attribute)
-        if output.is_table:
-            common.print_tables([table(records, output is report.Format.WIDE)])
+        if fmt.is_table:
+            common.print_tables([table(records, fmt is output.Format.WIDE)])
         else:
-            common.print_document(report.record_list(list_kind, records), output)
+            common.print_document(snapshots.record_list(list_kind, records), fmt)
 
     list_command.__doc__ = f"List {noun} found in the input; --store-db also stores them."
     return list_command
@@ -78,11 +79,11 @@ def _lister(
 
 crd_app.command(
     "list", epilog="Example: kubectl datamodel crd list --from-dir examples/cluster-v1 -o wide"
-)(_lister("crds", "crds", "CRDList", report.crds_table, "CRDs"))
+)(_lister("crds", "crds", "CRDList", snapshots.crds_table, "CRDs"))
 operators_app.command(
     "list",
     epilog="Example: kubectl datamodel operators list --from-dir examples/cluster-v1 --store-db",
-)(_lister("operators", "operators", "OperatorList", report.operators_table, "operators"))
+)(_lister("operators", "operators", "OperatorList", snapshots.operators_table, "operators"))
 olm_app.command(
     "list", epilog="Example: kubectl datamodel olm list --from-dir examples/cluster-v1 -o json"
-)(_lister("olm", "csvs", "CSVList", report.csvs_table, "OLM ClusterServiceVersions"))
+)(_lister("olm", "csvs", "CSVList", snapshots.csvs_table, "OLM ClusterServiceVersions"))

@@ -10,8 +10,10 @@ from typing import Annotated
 
 import typer
 
-from kubectl_datamodel import errors, query, report, templating
+from kubectl_datamodel import errors
 from kubectl_datamodel.cli import common
+from kubectl_datamodel.render import output, snapshots, templating
+from kubectl_datamodel.store import query
 
 HELP = (
     "Run one SQL statement against the database, opened read-only. Besides the tables and the "
@@ -37,7 +39,7 @@ def query_command(
     sql: Annotated[
         str, typer.Argument(metavar="SQL", help="One SQL statement; :name takes a --param.")
     ],
-    output: Annotated[
+    fmt: Annotated[
         QueryFormat, typer.Option("--output", "-o", help="Output format.", case_sensitive=False)
     ] = QueryFormat.TABLE,
     param: Annotated[
@@ -69,13 +71,13 @@ def query_command(
     if template is not None:
         rendered = templating.render(template, result.items())
         sys.stdout.write(separator.join(rendered))
-    elif output is QueryFormat.TABLE:
-        common.print_tables([report.query_table(result.columns, result.rows)])
-    elif output is QueryFormat.CSV:
-        report.write_csv(result.columns, result.rows, sys.stdout)
+    elif fmt is QueryFormat.TABLE:
+        common.print_tables([snapshots.query_table(result.columns, result.rows)])
+    elif fmt is QueryFormat.CSV:
+        output.write_csv(result.columns, result.rows, sys.stdout)
     else:
-        document = report.query_document(result.columns, result.items())
-        common.print_document(document, report.Format(output.value))
+        document = snapshots.query_document(result.columns, result.items())
+        common.print_document(document, output.Format(fmt.value))
 
 
 def _parameter(text: str) -> tuple[str, str]:

@@ -20,7 +20,7 @@ EPILOG = "Example: kubectl datamodel report --html demo.html --cluster-context d
 
 def report_command(
     ctx: typer.Context,
-    html: Annotated[
+    page: Annotated[
         Path,
         typer.Option(
             "--html",
@@ -39,28 +39,28 @@ def report_command(
     ] = None,
     db_path: common.DbPathOption = None,
 ) -> None:
-    from kubectl_datamodel import html_report  # the analysis and Jinja2: only when reporting
+    from kubectl_datamodel.render import html  # the analysis and Jinja2: only when reporting
 
     database = common.db_path(ctx, db_path)
-    _check_target(html, database)
+    _check_target(page, database)
     with store.open_store(database) as db:
-        result = html_report.build(db, cluster_context)
-    with common.output_stream(html, option="--html") as stream:
+        result = html.build(db, cluster_context)
+    with common.output_stream(page, option="--html") as stream:
         stream.write(result.html)
     snapshots = f"{result.snapshot_count} snapshot{'s' if result.snapshot_count != 1 else ''}"
     common.info(
         f"report of context {result.cluster_context} (latest snapshot {result.snapshot_id}, "
-        f"{snapshots}) written to {html}"
+        f"{snapshots}) written to {page}"
     )
 
 
-def _check_target(html: Path, database: Path) -> None:
+def _check_target(page: Path, database: Path) -> None:
     """Refuse before reading anything: a folder that is not there, a folder given as the
     file, or the database itself."""
-    folder = html.parent if str(html.parent) else Path()
+    folder = page.parent if str(page.parent) else Path()
     if not folder.is_dir():
-        raise errors.OutputError(f"--html {html}: the folder {folder} does not exist")
-    if html.is_dir():
-        raise errors.OutputError(f"--html {html}: is a directory")
-    if html.exists() and database.exists() and html.samefile(database):
-        raise errors.OutputError(f"--html {html}: that is the database; name another file")
+        raise errors.OutputError(f"--html {page}: the folder {folder} does not exist")
+    if page.is_dir():
+        raise errors.OutputError(f"--html {page}: is a directory")
+    if page.exists() and database.exists() and page.samefile(database):
+        raise errors.OutputError(f"--html {page}: that is the database; name another file")

@@ -7,9 +7,11 @@ from typing import Annotated
 
 import typer
 
-from kubectl_datamodel import capture, kinds, model, report, store
-from kubectl_datamodel.cli import common, progress
+from kubectl_datamodel import capture, contract, model, store
+from kubectl_datamodel.capture import includes, inventory
+from kubectl_datamodel.cli import common
 from kubectl_datamodel.options import DEFAULT_CONCURRENCY, DEFAULT_QPS, CaptureOptions
+from kubectl_datamodel.render import console, output
 
 HELP = "Capture the cluster's inventory and store it as a snapshot."
 EPILOG = (
@@ -49,10 +51,10 @@ def snapshot(
     ] = None,
     notes: common.NotesOption = None,
     db_path: common.DbPathOption = None,
-    output: Annotated[
-        report.Format,
+    fmt: Annotated[
+        output.Format,
         typer.Option("--output", "-o", help="table, json or yaml.", case_sensitive=False),
-    ] = report.Format.TABLE,
+    ] = output.Format.TABLE,
 ) -> None:
     skipped = {"crds": no_crds, "operators": no_operators, "olm": no_olm}
     options = common.capture_options(
@@ -63,13 +65,13 @@ def snapshot(
         all_namespaces=all_namespaces,
         components=[
             *(c for c in model.COMPONENTS if not skipped[c]),
-            *kinds.parse_includes(include or ()),
+            *includes.parse_includes(include or ()),
         ],
         notes=notes,
         cluster=common.cluster_options(kubeconfig, context, request_timeout, concurrency, qps),
     )
     result, summary = capture_and_store(options, common.db_path(ctx, db_path), quiet=quiet)
-    if output.is_table:
+    if fmt.is_table:
         typer.echo(
             f"snapshot {summary.id} stored: context {summary.cluster_context}, "
             f"{summary.crd_count} CRDs, {summary.operator_count} operators, "
@@ -77,12 +79,12 @@ def snapshot(
         )
     else:
         body = {"snapshot": summary.as_dict(), "warnings": result.warnings}
-        common.print_document(report.envelope("SnapshotResult", body), output)
+        common.print_document(contract.envelope("SnapshotResult", body), fmt)
 
 
 def capture_and_store(
     options: CaptureOptions, path: Path, *, quiet: bool
-) -> tuple[capture.CaptureResult, model.SnapshotSummary]:
+) -> tuple[inventory.CaptureResult, model.SnapshotSummary]:
     """Capture, then store in one transaction. Capture comes first so a bad input or an
     unreachable cluster never creates or touches the database."""
     result = capture_with_warnings(options, quiet=quiet)
@@ -90,8 +92,8 @@ def capture_and_store(
         return result, db.summary(db.write_snapshot(result.snapshot))
 
 
-def capture_with_warnings(options: CaptureOptions, *, quiet: bool) -> capture.CaptureResult:
-    with progress.capture_progress(quiet) as display:
+def capture_with_warnings(options: CaptureOptions, *, quiet: bool) -> inventory.CaptureResult:
+    with console.capture_progress(quiet) as display:
         result = capture.capture(options, display)
     for message in result.warnings:
         common.warn(message)

@@ -1,0 +1,205 @@
+"""What a drift report is made of: changes, their severity, and the two sides compared.
+
+Plain data, standard library only, so the renderers and the CLI can use it without loading
+deepdiff. The rules in ``drift.rules`` produce changes, each through a ``Subject``: one way to
+build a change, whatever the kind. docs/drift.md lists every rule and its severity.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from typing import Any
+
+from kubectl_datamodel import k8s, levels, model
+
+JSON = dict[str, Any]
+
+
+def kind_rank(kind: str) -> tuple[int, str]:
+    """Reports follow the record kinds' order; objects of GROUP/VERSION/Kind patterns, which go
+    by their own kind, come last."""
+    known = model.CHANGE_KINDS
+    return (known.index(kind), "") if kind in known else (len(known), kind)
+
+
+class Severity(levels.Ranked):
+    """How much a change matters to the cluster's users. Ordered: BREAKING > WARNING > INFO."""
+
+    INFO = 1  # worth knowing; nothing that worked stops working
+    WARNING = 2  # may break someone, or needs a person to look (a storage version flip)
+    BREAKING = 3  # clients or stored data stop working (a served version removed)
+
+
+class Action(str, enum.Enum):
+    """What happened at a path: reversing the two sides swaps ADDED and REMOVED."""
+
+    ADDED = "added"
+    REMOVED = "removed"
+    CHANGED = "changed"
+
+    @classmethod
+    def between(cls, old: Any, new: Any) -> Action:
+        """What happened to a value that was ``old`` and is ``new`` (None: absent)."""
+        if old is None:
+            return cls.ADDED
+        return cls.REMOVED if new is None else cls.CHANGED
+
+    def mirrored(self) -> Action:
+        return {Action.ADDED: Action.REMOVED, Action.REMOVED: Action.ADDED}.get(self, self)
+
+
+@dataclasses.dataclass(frozen=True)
+class Change:
+    """One difference between two snapshots, at one place in one object.
+
+    ``kind`` is what drift calls the object (``model.CHANGE_KINDS``, or an --include'd object's
+    own kind). ``name`` is the CRD's name, the operator workload's name, the CSV's package.
+    ``version`` is the CRD version a schema change was found in.
+    ``path`` says where in the object (``.spec.foo.bar``, ``versions[v1].served``), empty for
+    the whole object. ``old`` and ``new`` are the values before and after, None when absent.
+    ``rule`` names the rule that classified the change (see docs/drift.md).
+    """
+
+    kind: str
+    name: str
+    rule: str
+    severity: Severity
+    action: Action
+    message: str
+    path: str = ""
+    namespace: str | None = None
+    version: str | None = None
+    old: Any = None
+    new: Any = None
+
+    @property
+    def subject(self) -> str:
+        return k8s.qualified(self.namespace, self.name)
+
+    def as_dict(self) -> JSON:
+        return {
+            "kind": self.kind,
+            "namespace": self.namespace,
+            "name": self.name,
+            "action": self.action.value,
+            "severity": self.severity.label,
+            "rule": self.rule,
+            "version": self.version,
+            "path": self.path,
+            "old": self.old,
+            "new": self.new,
+            "message": self.message,
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class Subject:
+    """The object changes are about. Every rule builds its changes through one, so a change
+    always names its object the same way, and its action follows from which side lacks a
+    value unless the rule says otherwise."""
+
+    kind: str
+    name: str
+    namespace: str | None = None
+    version: str | None = None  # the CRD version a schema rule looks at
+
+    def at_version(self, version: str) -> Subject:
+        return dataclasses.replace(self, version=version)
+
+    def change(
+        self,
+        rule: str,
+        severity: Severity,
+        message: str,
+        *,
+        path: str = "",
+        old: Any = None,
+        new: Any = None,
+        action: Action | None = None,
+    ) -> Change:
+        return Change(
+            kind=self.kind,
+            name=self.name,
+            namespace=self.namespace,
+            rule=rule,
+            severity=severity,
+            action=action or Action.between(old, new),
+            message=message,
+            path=path,
+            version=self.version,
+            old=old,
+            new=new,
+        )
+
+    def presence(
+        self,
+        prefix: str,
+        action: Action,
+        value: Any,
+        message: str,
+        *,
+        removed: Severity = Severity.WARNING,
+    ) -> Change:
+        """The object appeared (info) or went away (``removed``: a warning unless the rule
+        knows worse), under rule ``PREFIX.added`` or ``PREFIX.removed``."""
+        added = action is Action.ADDED
+        return self.change(
+            f"{prefix}.{action.value}",
+            Severity.INFO if added else removed,
+            message,
+            old=None if added else value,
+            new=value if added else None,
+            action=action,
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class Side:
+    """One of the two things compared, described for the report's header.
+
+    ``source`` is ``snapshot`` (stored), ``export`` (a `database export` file), ``manifests``
+    (files on disk, not stored) or ``cluster`` (read live, not stored).
+    """
+
+    ref: str
+    source: str
+    cluster_context: str
+    timestamp: str | None = None
+    snapshot_id: int | None = None
+    location: str | None = None  # the export file, the manifest folders, or the API server
+
+    @property
+    def label(self) -> str:
+        if self.snapshot_id is not None:
+            return f"snapshot {self.snapshot_id} ({self.cluster_context}, {self.timestamp})"
+        return f"{self.source} {self.location or self.ref} ({self.cluster_context})"
+
+    def as_dict(self) -> JSON:
+        return {
+            "ref": self.ref,
+            "source": self.source,
+            "snapshot_id": self.snapshot_id,
+            "cluster_context": self.cluster_context,
+            "timestamp": self.timestamp,
+            "location": self.location,
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class DriftReport:
+    old: Side
+    new: Side
+    changes: tuple[Change, ...]
+    ignored: int = 0  # changes silenced by --ignore rules
+    notes: tuple[str, ...] = ()  # what could not be compared, and why
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for c in self.changes if c.severity is severity)
+
+    def at_or_above(self, threshold: Severity) -> list[Change]:
+        return [c for c in self.changes if c.severity >= threshold]
+
+    @property
+    def highest(self) -> Severity | None:
+        return max((c.severity for c in self.changes), default=None)

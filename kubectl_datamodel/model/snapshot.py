@@ -1,0 +1,132 @@
+"""A snapshot: the cluster it stands for, what it captured, and its records by kind."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from kubectl_datamodel.model.records import (
+    JSON,
+    CrdRecord,
+    CsvRecord,
+    HelmReleaseRecord,
+    NamespaceRecord,
+    NodeRecord,
+    OperatorRecord,
+    ResourceRecord,
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class ClusterInfo:
+    """What is known of the cluster a snapshot stands for. Never holds credentials."""
+
+    source: str  # "manifests" or "live"
+    server: str | None = None
+    version: str | None = None
+    platform: str | None = None
+    node_count: int | None = None
+    inputs: tuple[str, ...] = ()
+
+    def as_dict(self) -> JSON:
+        return {
+            "source": self.source,
+            "server": self.server,
+            "version": self.version,
+            "platform": self.platform,
+            "node_count": self.node_count,
+            "inputs": list(self.inputs),
+        }
+
+    @classmethod
+    def from_dict(cls, data: JSON) -> ClusterInfo:
+        return cls(
+            source=data.get("source", "unknown"),
+            server=data.get("server"),
+            version=data.get("version"),
+            platform=data.get("platform"),
+            node_count=data.get("node_count"),
+            inputs=tuple(data.get("inputs") or ()),
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class Snapshot:
+    """One capture of a cluster, before it is stored."""
+
+    cluster_context: str
+    timestamp: str
+    cluster_info: ClusterInfo
+    components: tuple[str, ...]
+    namespace_filter: str | None
+    notes: str | None
+    crds: tuple[CrdRecord, ...] = ()
+    operators: tuple[OperatorRecord, ...] = ()
+    csvs: tuple[CsvRecord, ...] = ()
+    namespaces: tuple[NamespaceRecord, ...] = ()
+    nodes: tuple[NodeRecord, ...] = ()
+    helm_releases: tuple[HelmReleaseRecord, ...] = ()
+    resources: tuple[ResourceRecord, ...] = ()
+    warnings: tuple[str, ...] = ()  # what capture could not read: a 403, a missing file
+
+
+@dataclasses.dataclass(frozen=True)
+class SnapshotSummary:
+    """A stored snapshot's header row: what `database list` shows."""
+
+    id: int
+    timestamp: str
+    cluster_context: str
+    cluster_info: ClusterInfo
+    components: tuple[str, ...]
+    crd_count: int
+    operator_count: int
+    csv_count: int
+    namespace_filter: str | None
+    notes: str | None
+    created_at: str
+
+    def as_dict(self) -> JSON:
+        return {
+            "id": self.id,
+            "timestamp": self.timestamp,
+            "cluster_context": self.cluster_context,
+            "cluster_info": self.cluster_info.as_dict(),
+            "components": list(self.components),
+            "crd_count": self.crd_count,
+            "operator_count": self.operator_count,
+            "csv_count": self.csv_count,
+            "namespace_filter": self.namespace_filter,
+            "notes": self.notes,
+            "created_at": self.created_at,
+        }
+
+    @classmethod
+    def from_dict(cls, data: JSON) -> SnapshotSummary:
+        return cls(
+            id=data["id"],
+            timestamp=data["timestamp"],
+            cluster_context=data["cluster_context"],
+            cluster_info=ClusterInfo.from_dict(data["cluster_info"] or {}),
+            components=tuple(data["components"]),
+            crd_count=data["crd_count"],
+            operator_count=data["operator_count"],
+            csv_count=data["csv_count"],
+            namespace_filter=data["namespace_filter"],
+            notes=data["notes"],
+            created_at=data["created_at"],
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class StoredSnapshot:
+    """A snapshot read back from the database, with its records."""
+
+    summary: SnapshotSummary
+    crds: tuple[CrdRecord, ...]
+    operators: tuple[OperatorRecord, ...]
+    csvs: tuple[CsvRecord, ...]
+    namespaces: tuple[NamespaceRecord, ...] = ()
+    nodes: tuple[NodeRecord, ...] = ()
+    helm_releases: tuple[HelmReleaseRecord, ...] = ()
+    resources: tuple[ResourceRecord, ...] = ()
+    warnings: tuple[str, ...] = ()

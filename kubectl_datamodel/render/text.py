@@ -1,0 +1,116 @@
+"""Text helpers every renderer shares: cluster values made safe for one line, Markdown
+escaping, counts in words, and the icons of a level.
+
+Values from a cluster are data someone else may control. ``flat`` keeps any of them to one line
+with no control or bidi characters; ``markdown`` makes one inert in a GitHub comment. Standard
+library only.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from typing import Any
+
+from kubectl_datamodel import levels
+
+ESCAPE_WIDTH = 200  # any one value from the cluster, in Markdown
+ZWSP = "&#8203;"  # after @ and #: GitHub links mentions and issues in the decoded text
+# Icons of an ordered level (drift severity, analysis level), highest first.
+ICONS = {3: "🔴", 2: "🟠", 1: "🔵"}
+
+# Markdown punctuation a cluster value could use to start emphasis, links, tables, strikethrough
+# (~), math ($) or emoji (:). CommonMark lets any ASCII punctuation be backslash-escaped, so
+# escaping a harmless one costs nothing.
+_BACKSLASHED = set("\\`*_[](){}!|~+-.:=$")
+_ENTITIES = {
+    "&": "&amp;",
+    "<": "&lt;",
+    ">": "&gt;",
+    '"': "&quot;",
+    "'": "&#39;",
+    "@": "&#64;" + ZWSP,
+    "#": "&#35;" + ZWSP,
+}
+CONTROL = {"Cc", "Cf", "Cs", "Zl", "Zp"}  # newlines, tabs, bidi overrides, line separators
+
+
+def flat(value: object) -> str:
+    """One line, no terminal escape sequences: control and format characters become spaces."""
+    return "".join(" " if unicodedata.category(ch) in CONTROL else ch for ch in str(value))
+
+
+def truncate(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters, the last one an ellipsis when anything was cut."""
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def markdown(value: str) -> str:
+    """Make text from a cluster inert in GitHub Markdown: no HTML, links, mentions or tables.
+
+    Control characters become spaces (a newline would end a table row), the text is cut to
+    ESCAPE_WIDTH characters, HTML's special characters become entities, and Markdown
+    punctuation is backslash-escaped. ``@`` and ``#`` also get a zero-width space after them:
+    GitHub looks for @-mentions and #123 references in the rendered text, where an entity has
+    already turned back into the character.
+    """
+    text = truncate(flat(value), ESCAPE_WIDTH)
+    return "".join(_escape_char(ch) for ch in text)
+
+
+def _escape_char(ch: str) -> str:
+    if ch in _ENTITIES:
+        return _ENTITIES[ch]
+    return "\\" + ch if ch in _BACKSLASHED else ch
+
+
+def cell(value: Any) -> str:
+    """A table value as text: unknown as "-", booleans as yes/no, lists joined by commas."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple | set | frozenset):
+        return ", ".join(cell(v) for v in value) or "-"
+    return str(value)
+
+
+def compact(value: Any, width: int) -> str:
+    """A value on one short line: None as "-", scalar lists joined by commas, the rest as JSON."""
+    if value is None:
+        return "-"
+    if isinstance(value, str):
+        text = value if value else '""'
+    elif isinstance(value, list | tuple) and value and all(map(_is_scalar, value)):
+        text = ",".join(compact(v, width) for v in value)
+    else:
+        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+    return truncate(flat(text), width)
+
+
+def _is_scalar(value: Any) -> bool:
+    return isinstance(value, str | int | float | bool) or value is None
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+
+
+def level_count(count: int, level: levels.Ranked) -> str:
+    """Only warning takes a plural: 3 breaking, 1 warning, 5 warnings, 12 info."""
+    if level.label == "warning":
+        return plural(count, "warning")
+    return f"{count:,} {level.label}"
+
+
+def icon(level: levels.Ranked) -> str:
+    return ICONS[int(level)]
+
+
+def human_bytes(count: int) -> str:
+    size = float(count)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")
