@@ -61,12 +61,6 @@ RETRY_BACKOFF = retry.Backoff(  # type: ignore[attr-defined]
 
 
 @dataclasses.dataclass(frozen=True)
-class Response:
-    body: JSON
-    content_type: str
-
-
-@dataclasses.dataclass(frozen=True)
 class Page:
     """One page of a list. ``first`` marks the first page of an attempt: after an expired
     continue token the list restarts and the caller drops what it gathered so far."""
@@ -107,7 +101,7 @@ class Api:
 
     def get(
         self, path: str, query: Sequence[tuple[str, str | int]] = (), accept: str = ACCEPT_JSON
-    ) -> Response:
+    ) -> JSON:
         """GET ``path``; retries 429 and 5xx, honouring Retry-After, then gives up loudly."""
         return retry.on_retry_after_error(
             RETRY_BACKOFF, _retryable, lambda: self._get_once(path, query, accept)
@@ -129,7 +123,7 @@ class Api:
             if token:
                 page_query.append(("continue", token))
             try:
-                body = self.get(path, page_query, accept).body
+                body = self.get(path, page_query, accept)
             except errors.ApiError as exc:
                 if exc.status != 410 or token is None or restarts >= LIST_RESTARTS:
                     raise
@@ -194,7 +188,7 @@ class Api:
             total += len(page.items)
         return Count(total=total, sample=sample)
 
-    def _get_once(self, path: str, query: Sequence[tuple[str, str | int]], accept: str) -> Response:
+    def _get_once(self, path: str, query: Sequence[tuple[str, str | int]], accept: str) -> JSON:
         self._limiter.acquire()
         method, url, headers, _, _ = self._client.param_serialize(
             "GET",
@@ -217,10 +211,12 @@ class Api:
         try:
             body = json.loads(data)
         except ValueError:
+            body = None
+        if not isinstance(body, dict):
             raise errors.ClusterError(
-                f"GET {path}: the server's answer is not JSON (context {self.context})"
-            ) from None
-        return Response(body=body, content_type=response.headers.get("content-type", ""))
+                f"GET {path}: the server's answer is not a JSON object (context {self.context})"
+            )
+        return body
 
     def _timeout(self) -> tuple[float, float] | None:
         timeout = self._settings.timeout

@@ -94,7 +94,7 @@ def discover(api: kube.Api) -> dict[str, tuple[str, ...]]:
     the legacy group list, which names every group's versions too, so no per-group requests are
     needed either way.
     """
-    body = api.get("/apis", accept=kube.ACCEPT_DISCOVERY).body
+    body = api.get("/apis", accept=kube.ACCEPT_DISCOVERY)
     if body.get("kind") == "APIGroupDiscoveryList":
         return {
             str(item["metadata"]["name"]): tuple(
@@ -240,7 +240,7 @@ def _resolve(reading: _Reading, patterns: list[includes.ResourceKind]) -> list[_
         prefix = "/api" if api_version == "v1" else "/apis"
         wanted = [p for p in patterns if p.api_version == api_version]
         try:
-            body = reading.api.get(f"{prefix}/{api_version}").body
+            body = reading.api.get(f"{prefix}/{api_version}")
         except errors.ApiError as exc:
             if exc.status != 404:
                 raise
@@ -318,7 +318,7 @@ def _add_requested(
 
 
 def _get(api: kube.Api, path: str) -> JSON:
-    return api.get(path).body
+    return api.get(path)
 
 
 def _nodes(api: kube.Api, *, full: bool) -> list[JSON]:

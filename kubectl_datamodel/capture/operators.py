@@ -36,7 +36,6 @@ from kubectl_datamodel.capture import build, normalize
 
 JSON = dict[str, Any]
 
-SIGNALS = ("olm", "webhook", "status", "helm", "labels", "group")  # strongest first
 SHARED_LABELS = ("app.kubernetes.io/part-of", "app.kubernetes.io/instance", "app")
 NAME_LABELS = ("app.kubernetes.io/name", "app", "k8s-app")
 CONTROLLER_WORDS = frozenset({"operator", "controller", "manager"})

@@ -199,7 +199,3 @@ class DriftReport:
 
     def at_or_above(self, threshold: Severity) -> list[Change]:
         return [c for c in self.changes if c.severity >= threshold]
-
-    @property
-    def highest(self) -> Severity | None:
-        return max((c.severity for c in self.changes), default=None)

@@ -28,10 +28,6 @@ class Ref:
     back: int = 0
     path: Path | None = None
 
-    @property
-    def is_latest(self) -> bool:
-        return self.snapshot_id is None and self.path is None
-
 
 def parse(text: str) -> Ref:
     if text.isdigit():
