@@ -1,7 +1,24 @@
-"""Allow ``python -m kubectl_datamodel``."""
+"""The console script, and ``python -m kubectl_datamodel``.
+
+The CLI is imported inside the guard: Ctrl-C while Typer, rich and the commands are still
+loading is one line and exit status 130, like Ctrl-C at any other moment, not a traceback.
+"""
 
 from __future__ import annotations
 
-from kubectl_datamodel.cli import main
+import sys
 
-main()
+from kubectl_datamodel.exit import ExitStatus
+
+
+def main() -> None:
+    try:
+        from kubectl_datamodel import cli
+    except KeyboardInterrupt:
+        sys.stderr.write("\ninterrupted; nothing was written\n")
+        sys.exit(ExitStatus.INTERRUPTED)
+    cli.main()
+
+
+if __name__ == "__main__":
+    main()

@@ -46,7 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NAME = "kubectl-datamodel"
 TOP = NAME  # the one folder in the archive; krew's `bin` is TOP/NAME
 LICENSE_FILE = "LICENSE"
-ENTRY_SCRIPT = "from kubectl_datamodel.cli import main\n\nmain()\n"
+ENTRY_SCRIPT = "from kubectl_datamodel.__main__ import main\n\nmain()\n"
 ZIP_EPOCH = 315532800  # 1980-01-01: the earliest date a zip entry can hold
 # The package's data files (render/templates/report.html.j2): PyInstaller follows imports, not files
 DATA = ["--collect-data", "kubectl_datamodel"]

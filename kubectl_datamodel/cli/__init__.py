@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from kubectl_datamodel import __version__, errors
+from kubectl_datamodel import __version__, errors, interrupts
 from kubectl_datamodel.cli import (
     analyze,
     common,
@@ -106,7 +106,10 @@ def _is_click_exception(exc: Exception) -> bool:
 
 
 def _interrupted() -> int:
-    typer.echo("\ninterrupted; nothing was written", err=True)
+    """One line that says what was written before Ctrl-C: nothing, or what was committed."""
+    done = interrupts.written()
+    what = f" after {'; '.join(done)}" if done else "; nothing was written"
+    typer.echo(f"\ninterrupted{what}", err=True)
     return ExitStatus.INTERRUPTED
 
 

@@ -9,6 +9,7 @@ in ``schema``, the row mapping in ``rows``; docs/schema.md describes every table
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import json
 import os
@@ -17,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from kubectl_datamodel import errors, model
+from kubectl_datamodel import errors, interrupts, model
 from kubectl_datamodel.store import rows, schema
 from kubectl_datamodel.store.content import canonical_json, digest
 
@@ -46,6 +47,13 @@ def _translated(method: Callable[..., T]) -> Callable[..., T]:
             raise self.error_for(exc) from exc
 
     return wrapper
+
+
+@dataclasses.dataclass
+class Commit:
+    """What a transaction wrote, in words (``snapshot 5 (context prod) was stored``)."""
+
+    what: str | None = None
 
 
 class Store:
@@ -90,9 +98,10 @@ class Store:
     @_translated
     def write_snapshot(self, snapshot: model.Snapshot) -> int:
         """Store a snapshot in one transaction and return its id: all of it, or none of it."""
-        with self.transaction():
+        with self.transaction() as commit:
             inserted = self._writer.table("inventory_snapshots").insert(rows.snapshot_row(snapshot))
             snapshot_id = int(inserted.last_pk)
+            commit.what = f"snapshot {snapshot_id} (context {snapshot.cluster_context}) was stored"
             for section in rows.SECTIONS:
                 records = getattr(snapshot, section.name)
                 record_ids = self._store_records(section, records)
@@ -143,8 +152,9 @@ class Store:
     @_translated
     def delete_snapshots(self, ids: Sequence[int]) -> list[model.SnapshotSummary]:
         """Delete snapshots by id, all or none: an unknown id deletes nothing."""
-        with self.transaction():
+        with self.transaction() as commit:
             doomed = [self.summary(i) for i in ids]
+            commit.what = f"snapshot(s) {', '.join(str(s.id) for s in doomed)} were deleted"
             self.conn.executemany(
                 "DELETE FROM inventory_snapshots WHERE id = ?", [(s.id,) for s in doomed]
             )
@@ -154,16 +164,22 @@ class Store:
         return doomed
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self) -> Iterator[Commit]:
         """A write transaction that takes the write lock up front, so it waits for another
-        writer (up to the busy timeout) instead of failing half-way through."""
+        writer (up to the busy timeout) instead of failing half-way through. What the body
+        says it wrote (``Commit.what``) is noted with the commit, Ctrl-C held between the two,
+        so an interrupt never hides a write that happened."""
         self.conn.execute("BEGIN IMMEDIATE")
+        commit = Commit()
         try:
-            yield
+            yield commit
         except BaseException:
             self.conn.rollback()
             raise
-        self.conn.execute("COMMIT")
+        with interrupts.deferred():
+            self.conn.execute("COMMIT")
+            if commit.what:
+                interrupts.note(commit.what)
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -327,26 +343,36 @@ def open_store(path: Path, *, create: bool = False, busy_timeout: float | None =
 
 def _create_file(path: Path) -> None:
     """Create an empty database file readable by its owner only: snapshots describe a
-    cluster's insides. SQLite gives its -wal and -shm files the same mode."""
+    cluster's insides. SQLite gives its -wal and -shm files the same mode. Another process may
+    create it at the same moment; the file is then theirs, and as good."""
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
     except OSError as exc:
         raise errors.DatabaseError(f"cannot create database {path}: {exc.strerror}") from exc
 
 
 @_translated
 def _prepare(store: Store) -> None:
-    version = store._scalar("PRAGMA user_version")
+    """Bring the schema up to date. The version read first only says whether there is work;
+    it is read again under the write lock, because another process (a second first snapshot,
+    a matrix of CI jobs) may have created or migrated the schema in between."""
+    if _schema_version(store) < schema.VERSION:
+        if store._scalar("SELECT COUNT(*) FROM sqlite_master") == 0:
+            store.conn.execute("PRAGMA auto_vacuum = INCREMENTAL")  # only before any table
+            store.conn.execute("PRAGMA journal_mode = WAL")
+        with store.transaction():
+            version = _schema_version(store)
+            if version < schema.VERSION:
+                schema.migrate(store.conn, version)
+    store.conn.execute("PRAGMA foreign_keys = ON")
+
+
+def _schema_version(store: Store) -> int:
+    version = int(store._scalar("PRAGMA user_version"))
     if version > schema.VERSION:
         raise errors.SchemaTooNewError(
             f"database {store.path} has schema version {version}, newer than this "
             f"kubectl-datamodel understands ({schema.VERSION}); upgrade kubectl-datamodel"
         )
-    if version < schema.VERSION:
-        if version == 0 and store._scalar("SELECT COUNT(*) FROM sqlite_master") == 0:
-            store.conn.execute("PRAGMA auto_vacuum = INCREMENTAL")  # only before any table
-            store.conn.execute("PRAGMA journal_mode = WAL")
-        with store.transaction():
-            schema.migrate(store.conn, version)
-    store.conn.execute("PRAGMA foreign_keys = ON")
+    return version
