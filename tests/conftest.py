@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,12 @@ def captured_v1() -> model.Snapshot:
 @pytest.fixture(scope="session")
 def captured_v2() -> model.Snapshot:
     return files.capture(CaptureOptions(from_dirs=(CLUSTER_V2,))).snapshot
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _children_see_ctrl_c() -> None:
+    """A run started as a background job (CI, `.ci/run &`) ignores SIGINT, and children inherit
+    an ignored signal through exec: the Ctrl-C tests' children would never see theirs. With
+    Python's own handler installed here, children start with the default disposition."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -24,12 +24,6 @@ from kubectl_datamodel.store import database
 TINY = CLUSTER_V1 / "crds" / "argo-cd" / "application-crd.yaml"
 
 
-def default_sigint() -> None:
-    """Children get the default SIGINT whatever this process inherited: a CI run started as
-    a background job ignores SIGINT, and so would every child, which would never see Ctrl-C."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 def snapshots_in(path: Path) -> list[tuple[int, str]]:
     with sqlite3.connect(path) as conn:
         return list(conn.execute("SELECT id, cluster_context FROM inventory_snapshots"))
@@ -38,9 +32,7 @@ def snapshots_in(path: Path) -> list[tuple[int, str]]:
 # -- Ctrl-C right after the commit --------------------------------------------------------------
 
 
-def test_ctrl_c_the_moment_a_snapshot_commits_says_it_was_stored(
-    run, stored_v1_v2, monkeypatch
-):
+def test_ctrl_c_the_moment_a_snapshot_commits_says_it_was_stored(run, stored_v1_v2, monkeypatch):
     """SIGINT sent by SQLite's own trace of the COMMIT statement: the interrupt lands after
     the snapshot is in the database, so the message must say so, never 'nothing written'."""
     connect = sqlite3.connect
@@ -98,7 +90,6 @@ def test_ctrl_c_while_the_cli_starts_is_one_line_and_exit_130():
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            preexec_fn=default_sigint,
         )
         time.sleep(delay)
         process.send_signal(signal.SIGINT)
@@ -127,7 +118,6 @@ def test_concurrent_first_snapshots_of_a_new_database_all_land(tmp_path, writers
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            preexec_fn=default_sigint,
         )
         for i in range(writers)
     ]
