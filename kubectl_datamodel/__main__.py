@@ -2,19 +2,23 @@
 
 The CLI is imported inside the guard: Ctrl-C while Typer, rich and the commands are still
 loading is one line and exit status 130, like Ctrl-C at any other moment, not a traceback.
+Nothing but ``sys`` is imported before the guard.
 """
 
 from __future__ import annotations
 
 import sys
 
-from kubectl_datamodel.exit import ExitStatus
-
 
 def main() -> None:
     try:
         from kubectl_datamodel import cli
-    except KeyboardInterrupt:
+    except BaseException as exc:
+        from kubectl_datamodel import interrupts
+        from kubectl_datamodel.exit import ExitStatus
+
+        if not interrupts.caused_by_interrupt(exc):
+            raise
         sys.stderr.write("\ninterrupted; nothing was written\n")
         sys.exit(ExitStatus.INTERRUPTED)
     cli.main()

@@ -1,7 +1,9 @@
 """JSON and YAML documents in and out; the only module that imports ruamel.yaml.
 
 Reading follows the Kubernetes dialect of YAML (see ``_kubernetes_yaml_loader``), so a file
-reads here as the API server would read it; every failure is a ManifestError naming the file
+reads here as the API server would read it, within ``ReadLimits``: a file's size is checked
+before it is read, a document's before it is parsed, and nesting and alias expansion while it
+is parsed, before anything is built from it. Every failure is a ManifestError naming the file
 and, where the parser knows it, the line. Writing gives block-style YAML in the field order it
 is handed, for the documents `-o yaml` prints.
 """
@@ -9,60 +11,173 @@ is handed, for the documents `-o yaml` prints.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any, TextIO
 
 from kubectl_datamodel import errors
+from kubectl_datamodel.options import ReadLimits
+
+DEFAULT_LIMITS = ReadLimits()
+_DOCUMENT_START = re.compile(r"^(?:---|\.\.\.)(?=[ \t]|$)", re.MULTILINE)
 
 
-def load_document(path: Path, what: str) -> Any:
+def load_document(path: Path, what: str, limits: ReadLimits = DEFAULT_LIMITS) -> Any:
     """The one JSON or YAML document in a file that holds data rather than manifests (an
     export, an ignore file). ``what`` names the file's role in error messages."""
     if not path.is_file():
         problem = "is a directory" if path.is_dir() else "no such file"
         raise errors.ManifestError(f"{what} {path}: {problem}")
-    documents = [d for d in read_all(path, f"{what} ") if d is not None]
+    documents = [d for d in read_all(path, f"{what} ", limits) if d is not None]
     if len(documents) != 1:
         raise errors.ManifestError(f"{what} {path}: expected one document, found {len(documents)}")
     return documents[0]
 
 
-def read_all(path: Path, role: str = "") -> list[Any]:
+def read_all(path: Path, role: str = "", limits: ReadLimits = DEFAULT_LIMITS) -> list[Any]:
     """Every document in a file, JSON or YAML by its suffix; ``role`` ("export file ")
     prefixes read errors."""
     try:
+        size = path.stat().st_size
+        if size > limits.file_size:
+            raise errors.ManifestError(
+                f"{role}{path}: {_size(size)} is larger than the {_size(limits.file_size)} a "
+                "file may be (--limit file-size=SIZE raises it)"
+            )
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise errors.ManifestError(f"{role}{path}: not UTF-8 text ({exc.reason})") from exc
     except OSError as exc:
         raise errors.ManifestError(f"{role}{path}: {exc.strerror}") from exc
     if path.suffix.lower() == ".json":
-        return _parse_json(path, text)
-    return _parse_yaml(path, text)
+        return _parse_json(path, text, limits)
+    return _parse_yaml(path, text, limits)
 
 
-def _parse_json(path: Path, text: str) -> list[Any]:
+def _parse_json(path: Path, text: str, limits: ReadLimits) -> list[Any]:
+    _check_document_size(path, text, 0, len(text), limits)
     try:
-        return [json.loads(text)]
+        document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise errors.ManifestError(
             f"{path}:{exc.lineno}:{exc.colno}: malformed JSON: {exc.msg}"
         ) from exc
+    except RecursionError:
+        raise _too_deep(str(path), limits) from None
+    if _depth(document) > limits.depth:
+        raise _too_deep(str(path), limits)
+    return [document]
 
 
-def _parse_yaml(path: Path, text: str) -> list[Any]:
+def _parse_yaml(path: Path, text: str, limits: ReadLimits) -> list[Any]:
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+    starts = [m.start() for m in _DOCUMENT_START.finditer(text)]
+    for start, end in zip([0, *starts], [*starts, len(text)], strict=True):
+        _check_document_size(path, text, start, end, limits)
     try:
+        _check_structure(path, text, limits)
         return list(_yaml().load_all(text))
+    except RecursionError:
+        raise _too_deep(str(path), limits) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
         problem = exc.problem or exc.context or "cannot parse"
-        raise errors.ManifestError(f"{where}: malformed YAML: {problem}") from exc
+        raise errors.ManifestError(f"{_where(path, mark)}: malformed YAML: {problem}") from exc
     except YAMLError as exc:
         first_line = str(exc).strip().splitlines()[0]
         raise errors.ManifestError(f"{path}: malformed YAML: {first_line}") from exc
+
+
+def _check_document_size(path: Path, text: str, start: int, end: int, limits: ReadLimits) -> None:
+    if end - start > limits.document_size:
+        line = text.count("\n", 0, start) + 1
+        raise errors.ManifestError(
+            f"{path}:{line}: a document of {_size(end - start)} is larger than the "
+            f"{_size(limits.document_size)} one may be (--limit document-size=SIZE raises it)"
+        )
+
+
+def _too_deep(where: str, limits: ReadLimits) -> errors.ManifestError:
+    return errors.ManifestError(
+        f"{where}: nested deeper than {limits.depth} levels (--limit depth=N raises the limit)"
+    )
+
+
+def _where(path: Path, mark: Any) -> str:
+    return f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+
+
+def _size(size: int) -> str:
+    """A size in the unit that shows it: 2.0 KiB, 64.0 MiB, 1.2 GiB."""
+    for unit, scale in (("GiB", 1024**3), ("MiB", 1024**2)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size / 1024:.1f} KiB"
+
+
+def _depth(document: Any) -> int:
+    """How deep a JSON document nests, without recursion (it may be deeper than Python's)."""
+    deepest = 0
+    stack = [(document, 1)]
+    while stack:
+        value, level = stack.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, level)
+            children = value.values() if isinstance(value, dict) else value
+            stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def _check_structure(path: Path, text: str, limits: ReadLimits) -> None:
+    """Walk the document's parse events (a flat stream, from the C parser when there is one)
+    and refuse it before any node is built: deeper than ``limits.depth``, or aliases adding
+    more than ``limits.aliases`` nodes. Building is where both bite: the C loader composes
+    by recursion (a 50,000-deep document crashes the process), and an alias stands for its
+    whole anchored node, so nine levels of nine aliases stand for 387 million nodes."""
+    from ruamel.yaml.events import (
+        AliasEvent,
+        CollectionEndEvent,
+        CollectionStartEvent,
+        DocumentStartEvent,
+        ScalarEvent,
+    )
+
+    sizes: list[int] = []  # per open collection: the nodes it stands for so far
+    anchors: dict[str, int] = {}
+    names: list[str | None] = []
+    added = 0
+    for event in _yaml().parse(text):
+        if isinstance(event, DocumentStartEvent):
+            anchors, added = {}, 0
+        elif isinstance(event, CollectionStartEvent):
+            if len(sizes) >= limits.depth:
+                raise _too_deep(_where(path, event.start_mark), limits)
+            sizes.append(1)
+            names.append(event.anchor)
+        elif isinstance(event, CollectionEndEvent):
+            size, name = sizes.pop(), names.pop()
+            _add(sizes, anchors, name, size)
+        elif isinstance(event, ScalarEvent):
+            _add(sizes, anchors, event.anchor, 1)
+        elif isinstance(event, AliasEvent):
+            size = anchors.get(event.anchor, 1)
+            added += size
+            if added > limits.aliases:
+                raise errors.ManifestError(
+                    f"{_where(path, event.start_mark)}: YAML aliases expand to more than "
+                    f'{limits.aliases:,} nodes (a "billion laughs" file?); --limit aliases=N '
+                    "raises the limit"
+                )
+            _add(sizes, anchors, None, size)
+
+
+def _add(sizes: list[int], anchors: dict[str, int], anchor: str | None, size: int) -> None:
+    """A node of ``size`` nodes is done: it counts toward its parent, and its anchor's size."""
+    if sizes:
+        sizes[-1] += size
+    if anchor is not None:
+        anchors[anchor] = size
 
 
 _loader: Any = None

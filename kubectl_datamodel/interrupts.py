@@ -17,13 +17,27 @@ from typing import Any
 _written: list[str] = []
 
 
-def written() -> list[str]:
-    """What this process committed (``snapshot 5 (context prod) was stored``), oldest first."""
-    return list(_written)
+def written(since: int = 0) -> list[str]:
+    """What this process committed (``snapshot 5 (context prod) was stored``), oldest first,
+    from the ``since``-th note on (a command notes how many there were when it started)."""
+    return _written[since:]
 
 
 def note(what: str) -> None:
     _written.append(what)
+
+
+def caused_by_interrupt(exc: BaseException) -> bool:
+    """Whether Ctrl-C is behind ``exc``: Python wraps a KeyboardInterrupt raised while a class
+    is being made (``__set_name__``, during an import) in a RuntimeError."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, KeyboardInterrupt):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 @contextlib.contextmanager

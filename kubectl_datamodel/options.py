@@ -28,6 +28,26 @@ class ClusterOptions:
     burst: int = DEFAULT_BURST
 
 
+MIB = 1024 * 1024
+
+
+@dataclasses.dataclass(frozen=True)
+class ReadLimits:
+    """How much a file may make us read, so a hostile manifest (one in a pull request, say)
+    cannot take the machine down: its size, one YAML document's size, how deep it nests, and
+    how many nodes YAML aliases may add (a 1 KB "billion laughs" file expands to gigabytes).
+    The defaults sit far above real manifests: the deepest document in the shared corpus
+    nests 40 levels, and etcd refuses objects over 1.5 MiB. ``snapshot --limit NAME=VALUE``
+    raises one."""
+
+    file_size: int = 256 * MIB
+    document_size: int = 64 * MIB
+    depth: int = 100
+    aliases: int = 100_000
+
+    NAMES = ("file-size", "document-size", "depth", "aliases")  # as --limit spells them
+
+
 @dataclasses.dataclass(frozen=True)
 class CaptureOptions:
     """What to capture and from where.
@@ -43,6 +63,7 @@ class CaptureOptions:
     context: str | None = None
     notes: str | None = None
     cluster: ClusterOptions = ClusterOptions()
+    limits: ReadLimits = ReadLimits()
 
     @property
     def offline(self) -> bool:

@@ -9,17 +9,19 @@ apiVersion/kind), JSON, and rendered Helm/Kustomize output. Parsing is ``documen
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from kubectl_datamodel import documents, errors, model
+from kubectl_datamodel import documents, errors, k8s, model
 from kubectl_datamodel.capture import inventory
-from kubectl_datamodel.options import CaptureOptions
+from kubectl_datamodel.options import CaptureOptions, ReadLimits
 
 JSON = dict[str, Any]
 SUFFIXES = (".yaml", ".yml", ".json")
+ETCD_OBJECT_LIMIT = 1536 * 1024  # bytes: etcd's default request size limit
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,9 +48,11 @@ class ManifestSet:
     warnings: list[str]
 
 
-def capture(options: CaptureOptions) -> inventory.CaptureResult:
-    """Capture from manifest files: the offline source."""
-    found = read(options.from_dirs, options.from_files)
+def capture(options: CaptureOptions, found: ManifestSet | None = None) -> inventory.CaptureResult:
+    """Capture from manifest files: the offline source. ``found`` is the files already read
+    (`diff --against-dir` reads them before it opens the database)."""
+    if found is None:
+        found = read(options.from_dirs, options.from_files, options.limits)
     objects = [s.obj for s in found.objects if _in_namespace(s.obj, options.namespace)]
     inputs = tuple(str(p) for p in (*options.from_dirs, *options.from_files))
     objects_found = inventory.inventory_of(objects, options.components)
@@ -63,7 +67,11 @@ def capture(options: CaptureOptions) -> inventory.CaptureResult:
     return inventory.CaptureResult(snapshot=snapshot, warnings=warnings)
 
 
-def read(dirs: Sequence[Path] = (), files: Sequence[Path] = ()) -> ManifestSet:
+def read(
+    dirs: Sequence[Path] = (),
+    files: Sequence[Path] = (),
+    limits: ReadLimits = documents.DEFAULT_LIMITS,
+) -> ManifestSet:
     """Read every manifest under ``dirs`` (recursively) and in ``files``.
 
     Raises ManifestError naming the file (and line) of the first unreadable input, and
@@ -73,7 +81,7 @@ def read(dirs: Sequence[Path] = (), files: Sequence[Path] = ()) -> ManifestSet:
     paths = [*_expand_dirs(dirs), *_check_files(files)]
     result = ManifestSet(objects=[], files=[str(p) for p in paths], warnings=[])
     for path in paths:
-        objects, skipped = _read_file(path)
+        objects, skipped = _read_file(path, limits)
         if skipped:
             result.warnings.append(
                 f"{path}: skipped {skipped} document(s) that are not Kubernetes objects"
@@ -83,6 +91,7 @@ def read(dirs: Sequence[Path] = (), files: Sequence[Path] = ()) -> ManifestSet:
         where = ", ".join(str(p) for p in [*dirs, *files])
         raise errors.NoObjectsError(f"no Kubernetes objects found in {where}")
     result.objects = _last_wins(result.objects, result.warnings)
+    result.warnings += [_oversized(s) for s in result.objects if _is_oversized(s.obj)]
     return result
 
 
@@ -107,9 +116,9 @@ def _check_files(files: Iterable[Path]) -> Iterator[Path]:
         yield path
 
 
-def _read_file(path: Path) -> tuple[list[SourceObject], int]:
+def _read_file(path: Path, limits: ReadLimits) -> tuple[list[SourceObject], int]:
     """Return the objects in one file and how many documents were not objects."""
-    parsed = documents.read_all(path)
+    parsed = documents.read_all(path, limits=limits)
     objects: list[SourceObject] = []
     skipped = 0
     for index, document in enumerate(parsed, start=1):
@@ -200,3 +209,22 @@ def _in_namespace(obj: JSON, namespace: str | None) -> bool:
 def _input_name(options: CaptureOptions) -> str:
     first = (options.from_dirs or tuple(p.parent for p in options.from_files))[0]
     return Path(first).resolve().name or "manifests"
+
+
+def _is_oversized(obj: dict[str, Any]) -> bool:
+    """A CRD larger than etcd stores (the API server refuses it); CRDs are the objects that
+    grow that big, their schemas generated from every field of the Go types."""
+    return k8s.is_crd(obj) and _json_size(obj) > ETCD_OBJECT_LIMIT
+
+
+def _oversized(source: SourceObject) -> str:
+    name = source.obj["metadata"]["name"]
+    return (
+        f"{source.origin}: CustomResourceDefinition {name} is "
+        f"{_json_size(source.obj) / 1024 / 1024:.1f} MiB as JSON, over the 1.5 MiB etcd "
+        "stores: the API server would refuse it"
+    )
+
+
+def _json_size(obj: dict[str, Any]) -> int:
+    return len(json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode())

@@ -80,23 +80,31 @@ def main(argv: list[str] | None = None) -> None:
 def run(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
+    before = len(interrupts.written())  # what this command writes is noted after these
     try:
         result = app(args=args, prog_name=PROG_NAME, standalone_mode=False)
+    except (KeyboardInterrupt, typer.Abort):
+        return _interrupted(before)
     except errors.DatamodelError as exc:
         return _fail(str(exc), exc.exit_status, debug)
-    except (KeyboardInterrupt, typer.Abort):
-        return _interrupted()
     except Exception as exc:
-        if _is_click_exception(exc):
-            exc.show()  # type: ignore[attr-defined]
-            return int(exc.exit_code)  # type: ignore[attr-defined]
-        if debug:
-            raise
-        message = f"unexpected {type(exc).__name__}: {exc} (rerun with --debug)"
-        return _fail(message, ExitStatus.ERROR, debug)
+        return _unexpected(exc, before, debug)
     if result == ExitStatus.INTERRUPTED:  # Typer turns Ctrl-C inside a command into Exit(130)
-        return _interrupted()
+        return _interrupted(before)
     return int(result or 0)
+
+
+def _unexpected(exc: Exception, before: int, debug: bool) -> int:
+    """Usage errors from Typer's click, Ctrl-C wrapped by an import, or a bug."""
+    if _is_click_exception(exc):
+        exc.show()  # type: ignore[attr-defined]
+        return int(exc.exit_code)  # type: ignore[attr-defined]
+    if interrupts.caused_by_interrupt(exc):
+        return _interrupted(before)
+    if debug:
+        raise exc
+    message = f"unexpected {type(exc).__name__}: {exc} (rerun with --debug)"
+    return _fail(message, ExitStatus.ERROR, debug)
 
 
 def _is_click_exception(exc: Exception) -> bool:
@@ -105,9 +113,9 @@ def _is_click_exception(exc: Exception) -> bool:
     return callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int)
 
 
-def _interrupted() -> int:
+def _interrupted(before: int) -> int:
     """One line that says what was written before Ctrl-C: nothing, or what was committed."""
-    done = interrupts.written()
+    done = interrupts.written(before)
     what = f" after {'; '.join(done)}" if done else "; nothing was written"
     typer.echo(f"\ninterrupted{what}", err=True)
     return ExitStatus.INTERRUPTED

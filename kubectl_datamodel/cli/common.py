@@ -17,7 +17,7 @@ from typing import Annotated, TextIO, TypeVar
 import typer
 
 from kubectl_datamodel import errors, levels, model, store
-from kubectl_datamodel.options import DEFAULT_BURST, CaptureOptions, ClusterOptions
+from kubectl_datamodel.options import DEFAULT_BURST, CaptureOptions, ClusterOptions, ReadLimits
 from kubectl_datamodel.render import output
 
 
@@ -100,6 +100,19 @@ AllNamespacesOption = Annotated[
     bool, typer.Option("--all-namespaces", "-A", help="All namespaces (the default).")
 ]
 NotesOption = Annotated[str | None, typer.Option("--notes", help="Annotate the snapshot.")]
+LimitOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--limit",
+        metavar="NAME=VALUE",
+        help=(
+            "Change a limit on reading manifests: file-size and document-size (256MiB and "
+            "64MiB; units KiB, MiB, GiB), depth (100 levels), aliases (100000 nodes that YAML "
+            "aliases may add). Repeatable."
+        ),
+        show_default=False,
+    ),
+]
 R = TypeVar("R", bound=levels.Ranked)
 
 
@@ -160,6 +173,7 @@ def capture_options(
     components: Sequence[str],
     notes: str | None,
     cluster: ClusterOptions,
+    limits: Sequence[str] | None = None,
 ) -> CaptureOptions:
     if (from_dirs or from_files) and cluster.kubeconfig is not None:
         raise errors.UsageError("--kubeconfig reads a live cluster; it cannot go with --from-dir")
@@ -177,7 +191,43 @@ def capture_options(
         context=context,
         notes=notes,
         cluster=cluster,
+        limits=read_limits(limits or ()),
     )
+
+
+def read_limits(values: Sequence[str]) -> ReadLimits:
+    """``--limit NAME=VALUE``, each over the defaults: sizes take KiB, MiB or GiB."""
+    chosen: dict[str, int] = {}
+    for text in values:
+        name, equals, value = text.partition("=")
+        name = name.strip()
+        if not equals or name not in ReadLimits.NAMES:
+            raise errors.UsageError(
+                f"--limit {text!r}: expected NAME=VALUE, NAME one of {', '.join(ReadLimits.NAMES)}"
+            )
+        number = _size(value) if name.endswith("size") else _count(value)
+        if number is None or number < 1:
+            unit = "a size such as 512MiB" if name.endswith("size") else "a whole number"
+            raise errors.UsageError(f"--limit {text!r}: expected {unit}")
+        chosen[name.replace("-", "_")] = number
+    return dataclasses.replace(ReadLimits(), **chosen)
+
+
+_SIZE_UNITS = {"": 1, "B": 1, "KIB": 1024, "MIB": 1024**2, "GIB": 1024**3}
+
+
+def _size(text: str) -> int | None:
+    match = re.fullmatch(r"\s*(\d+)\s*([KMG]I?B?|B)?\s*", text, re.IGNORECASE)
+    if match is None:
+        return None
+    unit = (match.group(2) or "").upper()
+    unit = unit if unit in ("", "B") else unit[0] + "IB"
+    return int(match.group(1)) * _SIZE_UNITS[unit]
+
+
+def _count(text: str) -> int | None:
+    digits = text.strip().replace(",", "").replace("_", "")
+    return int(digits) if digits.isdigit() else None
 
 
 def parse_timeout(text: str) -> float | None:

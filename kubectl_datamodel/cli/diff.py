@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from kubectl_datamodel import drift, errors, store
+from kubectl_datamodel.capture import files
 from kubectl_datamodel.cli import common, snapshot
 from kubectl_datamodel.drift import changes, ignore, sides
 from kubectl_datamodel.exit import ExitStatus
@@ -96,6 +97,7 @@ def diff(
     concurrency: common.ConcurrencyOption = DEFAULT_CONCURRENCY,
     qps: common.QpsOption = DEFAULT_QPS,
     quiet: common.QuietOption = False,
+    limit: common.LimitOption = None,
     db_path: common.DbPathOption = None,
 ) -> int:
     threshold = common.fail_on(fail_on, changes.Severity)
@@ -103,6 +105,11 @@ def diff(
     parsed = [refs.parse(text) for text in references or ()]
     against = bool(against_dir or against_file or against_live)
     _check_usage(parsed, against_dir or against_file, against_live)
+    # Manifests are read (and refused, when hostile) before the database is opened.
+    limits = common.read_limits(limit or ())
+    found = None
+    if against_dir or against_file:
+        found = files.read(against_dir or (), against_file or (), limits)
     with _database(ctx, db_path, parsed) as db:
         old, new = _sides(db, parsed, cluster_context, against)
         if new is None:  # --against-*: capture NEW like OLD was captured, and store nothing
@@ -118,7 +125,7 @@ def diff(
                     kubeconfig, context, request_timeout, concurrency, qps
                 ),
             )
-            result = snapshot.capture_with_warnings(options, quiet=quiet)
+            result = snapshot.capture_with_warnings(options, quiet=quiet, found=found)
             new = sides.from_capture(result.snapshot, "live" if against_live else "manifests")
         report = drift.diff(old, new, rules)
     hint = _hint(references or [], against_dir, against_file, against_live)

@@ -47,6 +47,7 @@ def _lister(
         fmt: common.OutputOption = output.Format.TABLE,
         store_db: StoreOption = False,
         notes: common.NotesOption = None,
+        limit: common.LimitOption = None,
         db_path: common.DbPathOption = None,
     ) -> None:
         options = common.capture_options(
@@ -57,6 +58,7 @@ def _lister(
             all_namespaces=all_namespaces,
             components=[component],
             notes=notes,
+            limits=limit,
             cluster=common.cluster_options(kubeconfig, context, request_timeout, concurrency, qps),
         )
         if store_db:

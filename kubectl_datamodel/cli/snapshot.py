@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from kubectl_datamodel import capture, contract, model, store
-from kubectl_datamodel.capture import includes, inventory
+from kubectl_datamodel.capture import files, includes, inventory
 from kubectl_datamodel.cli import common
 from kubectl_datamodel.options import DEFAULT_CONCURRENCY, DEFAULT_QPS, CaptureOptions
 from kubectl_datamodel.render import console, output
@@ -50,6 +50,7 @@ def snapshot(
         ),
     ] = None,
     notes: common.NotesOption = None,
+    limit: common.LimitOption = None,
     db_path: common.DbPathOption = None,
     fmt: Annotated[
         output.Format,
@@ -68,6 +69,7 @@ def snapshot(
             *includes.parse_includes(include or ()),
         ],
         notes=notes,
+        limits=limit,
         cluster=common.cluster_options(kubeconfig, context, request_timeout, concurrency, qps),
     )
     result, summary = capture_and_store(options, common.db_path(ctx, db_path), quiet=quiet)
@@ -92,9 +94,15 @@ def capture_and_store(
         return result, db.summary(db.write_snapshot(result.snapshot))
 
 
-def capture_with_warnings(options: CaptureOptions, *, quiet: bool) -> inventory.CaptureResult:
-    with console.capture_progress(quiet) as display:
-        result = capture.capture(options, display)
+def capture_with_warnings(
+    options: CaptureOptions, *, quiet: bool, found: files.ManifestSet | None = None
+) -> inventory.CaptureResult:
+    """Capture, printing what could not be read; ``found`` is manifests already read."""
+    if found is not None:
+        result = files.capture(options, found)
+    else:
+        with console.capture_progress(quiet) as display:
+            result = capture.capture(options, display)
     for message in result.warnings:
         common.warn(message)
     return result
