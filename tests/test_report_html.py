@@ -252,17 +252,11 @@ def test_the_file_references_nothing_on_the_network(demo_report):
 
 def test_the_file_is_replaced_whole_with_exports_mode(written, run, stored_v1_v2):
     first = written.read_bytes()
-    assert stat.S_IMODE(written.stat().st_mode) == 0o644 & ~_umask()
+    assert stat.S_IMODE(written.stat().st_mode) == 0o600  # the owner's alone, like exports
     written.write_text("old")
     assert run("report", "--html", written, "--db-path", stored_v1_v2).exit_code == 0
     assert written.read_bytes() == first  # the same database gives the same bytes
     assert [p.name for p in written.parent.iterdir()] == [written.name]  # no temporary left
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
 
 
 def test_one_snapshot_says_there_is_no_drift(run, db_path, tmp_path, captured_v1):

@@ -7,6 +7,8 @@ and a named exit status; tracebacks appear only with --debug.
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
 from typing import Annotated
 
@@ -83,15 +85,29 @@ def run(argv: list[str] | None = None) -> int:
     before = len(interrupts.written())  # what this command writes is noted after these
     try:
         result = app(args=args, prog_name=PROG_NAME, standalone_mode=False)
+        sys.stdout.flush()  # a full disk or a closed pipe shows here, not at exit
     except (KeyboardInterrupt, typer.Abort):
         return _interrupted(before)
     except errors.DatamodelError as exc:
         return _fail(str(exc), exc.exit_status, debug)
+    except OSError as exc:
+        return _output_failed(exc, debug)
     except Exception as exc:
         return _unexpected(exc, before, debug)
     if result == ExitStatus.INTERRUPTED:  # Typer turns Ctrl-C inside a command into Exit(130)
         return _interrupted(before)
     return int(result or 0)
+
+
+def _output_failed(exc: OSError, debug: bool) -> int:
+    """Standard output could not be written. A reader that stopped early (``| head``) ends
+    the command quietly with status 1, as Typer's click does when a command's own write
+    meets the closed pipe; anything else (a full disk) is one line. Our own files' errors
+    are OutputErrors already, naming the file."""
+    if exc.errno == errno.EPIPE:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return ExitStatus.ERROR
+    return _fail(f"cannot write to standard output: {exc.strerror}", ExitStatus.ERROR, debug)
 
 
 def _unexpected(exc: Exception, before: int, debug: bool) -> int:

@@ -278,8 +278,9 @@ def confirm(action: str, yes: bool) -> None:
 
 @contextlib.contextmanager
 def output_stream(path: Path | None, option: str = "--file") -> Iterator[TextIO]:
-    """stdout, or a file written atomically: a failed export never leaves half a file.
-    ``option`` names the flag that gave ``path``, for the error message."""
+    """stdout, or a file written atomically: a failed export never leaves half a file. The
+    file is its owner's alone (0600), like the database: exports and reports hold what the
+    cluster holds. ``option`` names the flag that gave ``path``, for the error message."""
     if path is None:
         yield sys.stdout
         return
@@ -295,14 +296,10 @@ def output_stream(path: Path | None, option: str = "--file") -> Iterator[TextIO]
     try:
         with handle:
             yield typing.cast(TextIO, handle)
-        Path(handle.name).chmod(0o644 & ~_umask())
         Path(handle.name).replace(path)
+    except OSError as exc:  # a full disk, a quota, a file size limit
+        Path(handle.name).unlink(missing_ok=True)
+        raise errors.OutputError(f"{option} {path}: cannot write: {exc.strerror}") from exc
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
         raise
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current

@@ -45,7 +45,7 @@ def render(path: Path, rows: Sequence[dict[str, Any]]) -> Iterator[str]:
     for number, row in enumerate(rows, 1):
         try:
             yield template.render(row=row, **row)
-        except (TemplateError, TypeError, ValueError) as exc:
+        except (TemplateError, TypeError, ValueError, OverflowError, RecursionError) as exc:
             raise errors.TemplateError(f"{path}: row {number}: {exc}") from exc
 
 

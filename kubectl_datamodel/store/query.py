@@ -65,7 +65,7 @@ def run(path: Path, sql: str, params: Mapping[str, str]) -> Result:
         columns = [d[0] for d in cursor.description or ()]
         return Result(columns, cursor.fetchall())
     except sqlite3.Error as exc:
-        raise errors.QueryError(_explain(exc)) from exc
+        raise errors.QueryError(_explain(exc, path)) from exc
     finally:
         conn.close()
 
@@ -84,10 +84,12 @@ def _reads_only(action: int, _arg1: str | None, arg2: str | None, *_: object) ->
     return sqlite3.SQLITE_DENY
 
 
-def _explain(exc: sqlite3.Error) -> str:
+def _explain(exc: sqlite3.Error, path: Path) -> str:
     message = str(exc)
     if any(m in message for m in ("readonly database", "not authorized", "authorization denied")):
         return "the database is opened read-only: only statements that read can run"
     if "You can only execute one statement" in message:
         return "one statement at a time, please"
+    if any(m in message for m in ("malformed", "not a database", "corrupt", "disk I/O")):
+        return f"database {path} is damaged ({message}); restore it from a copy or an export"
     return f"SQL: {message}"
