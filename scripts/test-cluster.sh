@@ -18,8 +18,9 @@
 #                      (default: ${TMPDIR:-/tmp}/kubectl-datamodel-test-cluster)
 #   KDM_CLUSTER_CACHE  where `build` caches the binary (default: ~/.cache/kubectl-datamodel)
 #
-# Exit status: 0 done; 1 failed (the message says which step); 3 `build` cannot be done here
-# (no root or sudo, no Debian mirror); 2 usage.
+# Exit status: 0 done; 1 failed (the message says which step: an apt call that failed on a
+# machine that can install, a build that broke); 3 `build` cannot be done here at all (not
+# Debian, or no root or sudo); 2 usage.
 set -euo pipefail
 
 CACHE="${KDM_CLUSTER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kubectl-datamodel}"
@@ -27,11 +28,14 @@ DIR="${KDM_CLUSTER_DIR:-${TMPDIR:-/tmp}/kubectl-datamodel-test-cluster}"
 GO_PACKAGE=golang-1.15-go
 GO_ROOT=/usr/lib/go-1.15
 APT_SOURCES=/etc/apt/sources.list.d/kubectl-datamodel-test-cluster.sources
+# Every apt call waits up to 10 minutes for another apt or dpkg (unattended upgrades, a
+# parallel job) to let go of its lock, instead of failing at once.
+APT_GET=(apt-get -o DPkg::Lock::Timeout=600)
 
 say() { printf 'test-cluster: %s\n' "$*" >&2; }
 fail() { say "error: $*"; exit 1; }
-# Exit status 3: the build cannot be done on this machine (no root, no Debian mirror), as
-# opposed to 1, a build that went wrong. .ci/run skips the cluster tests on 3 and fails on 1.
+# Exit status 3: the build cannot be done on this machine at all (not Debian, no root), as
+# opposed to 1, a step that went wrong. .ci/run skips the cluster tests on 3 and fails on 1.
 impossible() { say "cannot build here: $*"; exit 3; }
 
 as_root() {
@@ -70,7 +74,7 @@ Suites: bullseye
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF
-    as_root apt-get update -qq || impossible "apt-get update failed: is a Debian mirror reachable?"
+    as_root "${APT_GET[@]}" update -qq || fail "apt-get update failed: is a Debian mirror reachable?"
 }
 
 install_packages() {
@@ -81,8 +85,9 @@ install_packages() {
     done
     [ "${#missing[@]}" -eq 0 ] && return 0
     say "installing ${missing[*]}"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-        "${missing[@]}" > /dev/null || impossible "apt-get install ${missing[*]} failed"
+    as_root env DEBIAN_FRONTEND=noninteractive "${APT_GET[@]}" install -y -qq \
+        --no-install-recommends "${missing[@]}" > /dev/null \
+        || fail "apt-get install ${missing[*]} failed"
 }
 
 cmd_build() {
@@ -90,7 +95,7 @@ cmd_build() {
     install_packages
     local version binary
     version="$(source_version)"
-    [ -n "$version" ] || impossible "apt knows no source package 'kubernetes' (deb-src bookworm?)"
+    [ -n "$version" ] || fail "apt knows no source package 'kubernetes' (deb-src bookworm?)"
     binary="$(binary_path "$version")"
     if [ -x "$binary" ] && "$binary" --version > /dev/null 2>&1; then
         say "kube-apiserver $version is cached: $binary"
@@ -101,8 +106,8 @@ cmd_build() {
     work="$(mktemp -d)"
     trap 'rm -rf "$work"' RETURN
     say "fetching Debian's kubernetes source ($version)"
-    (cd "$work" && apt-get source -qq kubernetes > source.log 2>&1) \
-        || { tail -n 20 "$work/source.log" >&2; impossible "apt-get source kubernetes failed"; }
+    (cd "$work" && "${APT_GET[@]}" source -qq kubernetes > source.log 2>&1) \
+        || { tail -n 20 "$work/source.log" >&2; fail "apt-get source kubernetes failed"; }
     local tree
     tree="$(find "$work" -mindepth 1 -maxdepth 1 -type d -name 'kubernetes-*' | head -n 1)"
     [ -d "$tree/cmd/kube-apiserver" ] || fail "no cmd/kube-apiserver in $tree"

@@ -24,7 +24,7 @@ CERT_MANAGER_CSV_1_16 = (
 
 
 def records(snapshot, name="x"):
-    return sides.from_capture(snapshot, name)
+    return sides.from_capture(snapshot, name, salt="test")
 
 
 def from_objects(objects, context="demo"):

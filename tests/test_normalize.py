@@ -11,8 +11,9 @@ from conftest import CLUSTER_V1
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kubectl_datamodel import redaction
 from kubectl_datamodel.capture import files
-from kubectl_datamodel.capture.normalize import DROPPED_METADATA, REDACTED, normalize
+from kubectl_datamodel.capture.normalize import DROPPED_METADATA, normalize
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
@@ -193,7 +194,9 @@ def test_credential_env_literals_are_redacted(kind: str) -> None:
 
     values = env_values(pod_spec_of(normalize(build())))
 
-    assert {n: values[n] for n in SECRET_ENV} == dict.fromkeys(SECRET_ENV, REDACTED)
+    assert {n: values[n] for n in SECRET_ENV} == {
+        n: redaction.placeholder(f"literal-{n.lower()}") for n in SECRET_ENV
+    }
 
 
 @pytest.mark.parametrize("kind", list(CASES))
@@ -215,7 +218,7 @@ def test_init_container_env_is_redacted_too() -> None:
 
     init = normalize(obj)["spec"]["template"]["spec"]["initContainers"][0]
 
-    assert init["env"] == [{"name": "DB_PASSWORD", "value": REDACTED}]
+    assert init["env"] == [{"name": "DB_PASSWORD", "value": redaction.placeholder("x")}]
 
 
 @pytest.mark.parametrize("kind", list(CASES))

@@ -19,6 +19,7 @@ def crd_record(obj: JSON, instance_count: int | None) -> model.CrdRecord:
     spec = obj.get("spec") or {}
     names = spec.get("names") or {}
     kind = names.get("kind") or ""
+    stored = normalize.normalize(obj)
     return model.CrdRecord(
         name=metadata["name"],
         group=spec.get("group") or "",
@@ -28,16 +29,19 @@ def crd_record(obj: JSON, instance_count: int | None) -> model.CrdRecord:
         scope=spec.get("scope") or "Namespaced",
         versions=k8s.crd_versions(spec),
         labels=dict(metadata.get("labels") or {}),
-        annotations=_annotations(metadata),
+        annotations=_annotations(stored),
         creation_timestamp=_timestamp(metadata),
         instance_count=instance_count,
-        spec=normalize.normalize(obj),
+        spec=stored,
     )
 
 
 def csv_record(obj: JSON) -> model.CsvRecord:
+    """The columns come from the CSV as stored: its description and annotations are
+    scrubbed of credentials like the rest of it."""
     metadata = obj["metadata"]
-    spec = obj.get("spec") or {}
+    stored = normalize.normalize(obj)
+    spec = stored.get("spec") or {}
     crds = spec.get("customresourcedefinitions") or {}
     return model.CsvRecord(
         name=metadata["name"],
@@ -45,14 +49,14 @@ def csv_record(obj: JSON) -> model.CsvRecord:
         display_name=spec.get("displayName"),
         version=_str_or_none(spec.get("version")),
         phase=(obj.get("status") or {}).get("phase"),
-        description=_csv_description(metadata, spec),
+        description=_csv_description(stored["metadata"], spec),
         provider=(spec.get("provider") or {}).get("name"),
         owned_crds=_crd_names(crds.get("owned")),
         required_crds=_crd_names(crds.get("required")),
         replaces=spec.get("replaces"),
         skips=tuple(str(s) for s in spec.get("skips") or ()),
         creation_timestamp=_timestamp(metadata),
-        spec=normalize.normalize(obj),
+        spec=stored,
     )
 
 
@@ -74,11 +78,9 @@ def _csv_description(metadata: JSON, spec: JSON) -> str | None:
     return None
 
 
-def _annotations(metadata: JSON) -> dict[str, str]:
-    annotations = dict(metadata.get("annotations") or {})
-    for key in normalize.DROPPED_ANNOTATIONS:
-        annotations.pop(key, None)
-    return annotations
+def _annotations(stored: JSON) -> dict[str, str]:
+    """The annotations of an object as normalized: noise dropped, credentials replaced."""
+    return dict((stored.get("metadata") or {}).get("annotations") or {})
 
 
 def _timestamp(metadata: JSON) -> str | None:
@@ -105,7 +107,7 @@ def namespace_record(
     limits are what a platform team sets per namespace, and drift reads them together."""
     metadata = obj["metadata"]
     labels = {k: v for k, v in (metadata.get("labels") or {}).items() if k != NAMESPACE_NAME_LABEL}
-    annotations = _annotations(metadata)
+    annotations = _annotations(normalize.normalize(obj))
     quota_specs = {q["metadata"]["name"]: _spec_of(q) for q in quotas}
     limit_specs = {r["metadata"]["name"]: _spec_of(r) for r in limit_ranges}
     return model.NamespaceRecord(
@@ -177,8 +179,9 @@ def provider_of(provider_id: Any) -> str | None:
 
 def resource_record(obj: JSON, metadata_only: bool) -> model.ResourceRecord:
     """An object of an `--include`d kind. ``metadata_only`` keeps nothing but metadata (a
-    Secret's, whose data must never be stored; a live capture never even reads it)."""
-    stored = normalize.normalize(obj)
+    Secret's, whose data must never be stored; a live capture never even reads it). Every
+    string in it is looked at for credentials: a ConfigMap's data may hold one."""
+    stored = normalize.normalize(obj, scrub_all=True)
     if metadata_only:
         stored = {k: stored[k] for k in ("apiVersion", "kind", "metadata") if k in stored}
     metadata = obj["metadata"]

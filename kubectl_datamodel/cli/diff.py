@@ -126,7 +126,8 @@ def diff(
                 ),
             )
             result = snapshot.capture_with_warnings(options, quiet=quiet, found=found)
-            new = sides.from_capture(result.snapshot, "live" if against_live else "manifests")
+            label = "live" if against_live else "manifests"
+            new = sides.from_capture(result.snapshot, label, salt=_salt(db))
         report = drift.diff(old, new, rules)
     hint = _hint(references or [], against_dir, against_file, against_live)
     markdown = _markdown(report, markdown_limit, hint)
@@ -137,6 +138,12 @@ def diff(
     if threshold is not None and report.at_or_above(threshold):
         return ExitStatus.FINDINGS
     return ExitStatus.OK
+
+
+def _salt(db: store.Store | None) -> str:
+    if db is None:  # --against-* always compares with a stored snapshot
+        raise errors.UsageError("--against-dir, --against-file and --against-live need a database")
+    return db.salt
 
 
 def _check_usage(

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from kubectl_datamodel import model
+from kubectl_datamodel import model, redaction
 from kubectl_datamodel.cli import common, snapshot
 from kubectl_datamodel.options import DEFAULT_CONCURRENCY, DEFAULT_QPS
 from kubectl_datamodel.render import output, snapshots
@@ -69,7 +69,10 @@ def _lister(
                 common.info(f"stored as snapshot {summary.id} (context {summary.cluster_context})")
         else:
             result = snapshot.capture_with_warnings(options, quiet=quiet)
-        records = getattr(result.snapshot, attribute)
+        # A listing's redacted values are salted afresh: nothing shown is unsalted, and the
+        # digests need not match any database's.
+        salt = redaction.new_salt()
+        records = [redaction.salted(r, salt) for r in getattr(result.snapshot, attribute)]
         if fmt.is_table:
             common.print_tables([table(records, fmt is output.Format.WIDE)])
         else:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from kubectl_datamodel import errors, model, store
+from kubectl_datamodel import errors, model, redaction, store
 from kubectl_datamodel.drift import changes
 from kubectl_datamodel.drift.matching import Entry
 from kubectl_datamodel.store import exports, refs
@@ -52,13 +52,17 @@ class Records:
         sections: Iterable[str] | None = None,
         has_specs: bool = True,
         namespace_filter: str | None = None,
+        salt: str | None = None,
     ) -> Records:
-        """Records already in memory (manifests, a live capture, an export file)."""
+        """Records already in memory (manifests, a live capture, an export file). A capture
+        is salted with the database's ``salt``, so its redacted values read as the stored
+        snapshot's do."""
         specs: dict[str, JSON] = {}
         entries: dict[str, list[Entry]] = {}
         for kind in model.KINDS:
             entries[kind.section] = []
-            for record in getattr(holder, kind.section):
+            for found in getattr(holder, kind.section):
+                record = found if salt is None else redaction.salted(found, salt)
                 digest = store.spec_digest(record.spec)
                 specs[digest] = record.spec
                 entries[kind.section].append((record, digest))
@@ -132,8 +136,9 @@ def from_export(path: Path, ref_text: str) -> Records:
     )
 
 
-def from_capture(snapshot: model.Snapshot, ref_text: str) -> Records:
-    """A capture that is compared but not stored: manifests on disk or the cluster now."""
+def from_capture(snapshot: model.Snapshot, ref_text: str, salt: str) -> Records:
+    """A capture that is compared but not stored: manifests on disk or the cluster now,
+    its redacted values salted with the database's ``salt``."""
     info = snapshot.cluster_info
     side = changes.Side(
         ref=ref_text,
@@ -143,5 +148,5 @@ def from_capture(snapshot: model.Snapshot, ref_text: str) -> Records:
         location=", ".join(info.inputs) if info.inputs else info.server,
     )
     return Records.in_memory(
-        side, snapshot, snapshot.components, namespace_filter=snapshot.namespace_filter
+        side, snapshot, snapshot.components, namespace_filter=snapshot.namespace_filter, salt=salt
     )

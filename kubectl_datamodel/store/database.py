@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from kubectl_datamodel import errors, interrupts, model
+from kubectl_datamodel import errors, interrupts, model, redaction
 from kubectl_datamodel.store import rows, schema
 from kubectl_datamodel.store.content import canonical_json, digest
 
@@ -66,6 +66,12 @@ class Store:
         self.busy_timeout = busy_timeout
 
     @functools.cached_property
+    def salt(self) -> str:
+        """The key of this database's digests of redacted values (see redaction.py)."""
+        found = self.conn.execute("SELECT value FROM settings WHERE name = 'redaction_salt'")
+        return str(found.fetchone()[0])
+
+    @functools.cached_property
     def _writer(self) -> Any:
         import sqlite_utils
 
@@ -106,7 +112,11 @@ class Store:
                 records = getattr(snapshot, section.name)
                 record_ids = self._store_records(section, records)
                 links = [
-                    {"snapshot_id": snapshot_id, "record_id": rid, **section.link_columns(r)}
+                    {
+                        "snapshot_id": snapshot_id,
+                        "record_id": rid,
+                        **self._salted(section.link_columns(r)),
+                    }
                     for r, rid in zip(records, record_ids, strict=True)
                 ]
                 self._writer.table(section.links).insert_all(links, batch_size=500)
@@ -117,18 +127,26 @@ class Store:
 
     def _store_records(self, section: rows.Section, records: Sequence[Any]) -> list[int]:
         """Store each distinct record (and its spec) once; return the row id of each."""
-        spec_texts = [canonical_json(r.spec) for r in records]
+        spec_texts = [redaction.salt_text(canonical_json(r.spec), self.salt) for r in records]
         spec_digests = [digest(t) for t in spec_texts]
         spec_ids = self._store_content(
             "specs", {d: {"body": t} for d, t in zip(spec_digests, spec_texts, strict=True)}
         )
         rows = []
         for record, spec_sha in zip(records, spec_digests, strict=True):
-            columns = section.record_columns(record)
+            columns = self._salted(section.record_columns(record))
             record_sha = digest(canonical_json({**columns, "spec": spec_sha}))
             rows.append((record_sha, {**columns, "spec_id": spec_ids[spec_sha]}))
         record_ids = self._store_content(section.records, dict(rows))
         return [record_ids[record_sha] for record_sha, _row in rows]
+
+    def _salted(self, columns: model.JSON) -> model.JSON:
+        """Columns with every redacted value's digest salted (a CRD's annotations, a CSV's
+        description): nothing unsalted is ever written."""
+        return {
+            k: redaction.salt_text(v, self.salt) if isinstance(v, str) else v
+            for k, v in columns.items()
+        }
 
     def _store_content(self, table: str, rows: dict[str, model.JSON]) -> dict[str, int]:
         """Insert the rows whose sha256 the table lacks; map every sha256 to its row id."""

@@ -18,7 +18,7 @@ from typing import Any
 
 from kubectl_datamodel import errors
 
-VERSION = 3
+VERSION = 4
 
 _V1 = """
 CREATE TABLE inventory_snapshots (
@@ -271,6 +271,15 @@ def _to_v3(db: Any) -> None:
     _run_script(db, _V3)
 
 
+def _to_v4(db: Any) -> None:
+    """Settings of the database itself; first, the random salt that keys the digests of
+    redacted values (redaction.py), made here so that every writer of this file uses one."""
+    db.execute("CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute(
+        "INSERT INTO settings (name, value) VALUES ('redaction_salt', lower(hex(randomblob(32))))"
+    )
+
+
 def _run_script(db: Any, script: str) -> None:
     for statement in script.split(";\n"):
         if statement.strip():
@@ -281,6 +290,7 @@ MIGRATIONS: list[Callable[[Any], None]] = [
     _to_v1,
     _to_v2,
     _to_v3,
+    _to_v4,
 ]  # MIGRATIONS[n] goes from version n to n+1
 
 
