@@ -16,11 +16,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from actrunner import ActRunner
-from conftest import CLUSTER_V1
-from fakeapi import FakeApiServer
-from fakegithub import FakeGitHub, FakeGitHubServer
-from test_live import TOKEN, build_cluster
+
+from tests.support.actrunner import ActRunner
+from tests.support.fakeapi import FakeApiServer
+from tests.support.fakegithub import FakeGitHub, FakeGitHubServer
+from tests.support.paths import CLUSTER_V1
+from tests.test_live import TOKEN, build_cluster
 
 ARTIFACT = "kubectl-datamodel-db"
 COMMENT_LIMIT = 65_536

@@ -20,11 +20,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, ROOT
 from datamodel_action import comment, history, inputs, install, tool, workflow
 from datamodel_action.github import ApiError, GitHub
 from datamodel_action.workflow import ActionError
-from fakegithub import BOT_LOGIN, FakeGitHub, FakeGitHubServer
+
+from tests.support.fakegithub import BOT_LOGIN, FakeGitHub, FakeGitHubServer
+from tests.support.paths import EXAMPLES, ROOT
 
 ACTION = ROOT / "action"
 TOOL = str(Path(sys.executable).parent / "kubectl-datamodel")

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CLUSTER_V1, CLUSTER_V2, ROOT
 
 from kubectl_datamodel import analysis, documents, errors, store
+from tests.support.paths import CLUSTER_V1, CLUSTER_V2, ROOT
 
 PROMETHEUS_OPERATOR = (
     CLUSTER_V2 / "operators/prometheus-operator/prometheus-operator-deployment.yaml"

@@ -12,10 +12,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import CERT_MANAGER_BUNDLE, CERT_MANAGER_MANIFESTS, CLUSTER_V1, CLUSTER_V2, ROOT
 from ruamel.yaml import YAML
 
 from kubectl_datamodel import capture, cli
+from tests.support.paths import (
+    CERT_MANAGER_BUNDLE,
+    CERT_MANAGER_MANIFESTS,
+    CLUSTER_V1,
+    CLUSTER_V2,
+    ROOT,
+)
 
 
 def digest(path: Path) -> str:

@@ -21,10 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import realcluster
-from conftest import CLUSTER_V1, CLUSTER_V2
-from fakeapi import load_manifests
-from kubeconfig import write_kubeconfig
+
+from tests.support import realcluster
+from tests.support.fakeapi import load_manifests
+from tests.support.kubeconfig import write_kubeconfig
+from tests.support.paths import CLUSTER_V1, CLUSTER_V2
 
 pytestmark = pytest.mark.cluster
 

@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CLUSTER_V1, CLUSTER_V2, DATA
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kubectl_datamodel.capture import files, normalize
 from kubectl_datamodel.drift import changes
 from kubectl_datamodel.drift.rules import crds as crdcompat
+from tests.support.paths import CLUSTER_V1, CLUSTER_V2, DATA
 
 JSON = dict[str, Any]
 BREAKING, WARNING, INFO = changes.Severity.BREAKING, changes.Severity.WARNING, changes.Severity.INFO

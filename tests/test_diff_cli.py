@@ -7,12 +7,12 @@ import json
 import sqlite3
 
 import pytest
-from conftest import CLUSTER_V1, CLUSTER_V2
-from fakeapi import FakeApiServer
-from kubeconfig import write_kubeconfig
-from test_live import TOKEN, build_cluster
 
 from kubectl_datamodel.render import drift as drift_report
+from tests.support.fakeapi import FakeApiServer
+from tests.support.kubeconfig import write_kubeconfig
+from tests.support.paths import CLUSTER_V1, CLUSTER_V2
+from tests.test_live import TOKEN, build_cluster
 
 
 def diff_json(run, *args):

@@ -8,7 +8,6 @@ import dataclasses
 from collections import Counter
 
 import pytest
-from conftest import CERT_MANAGER_MANIFESTS, CLUSTER_V1, DATA
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +15,7 @@ from kubectl_datamodel import drift, errors, model, store
 from kubectl_datamodel.capture import files, inventory
 from kubectl_datamodel.drift import changes, ignore, sides
 from kubectl_datamodel.options import CaptureOptions
+from tests.support.paths import CERT_MANAGER_MANIFESTS, CLUSTER_V1, DATA
 
 CERT_MANAGER_CSV_1_16 = (
     DATA

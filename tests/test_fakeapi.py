@@ -21,8 +21,10 @@ import kubernetes
 import pytest
 import trustme
 import urllib3
-from conftest import CLUSTER_V2
-from fakeapi import (
+from kubernetes.client import ApiClient
+from kubernetes.client.exceptions import ApiException
+
+from tests.support.fakeapi import (
     CORPUS,
     FakeApiServer,
     FakeCluster,
@@ -30,8 +32,7 @@ from fakeapi import (
     load_manifests,
     parse_accept,
 )
-from kubernetes.client import ApiClient
-from kubernetes.client.exceptions import ApiException
+from tests.support.paths import CLUSTER_V2
 
 CERT_MANAGER_CRDS = CLUSTER_V2 / "crds" / "cert-manager"  # cert-manager v1.16.1
 CERT_MANAGER_WORKLOADS = CLUSTER_V2 / "operators" / "cert-manager"

@@ -17,7 +17,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from fakegithub import FakeGitHub, FakeGitHubServer
+
+from tests.support.fakegithub import FakeGitHub, FakeGitHubServer
 
 TOKEN = "ghs_write"
 FORK_TOKEN = "ghs_fork"

@@ -14,7 +14,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import CLUSTER_V1, CLUSTER_V2, DATA, EXAMPLES
+
+from tests.support.paths import CLUSTER_V1, CLUSTER_V2, DATA, EXAMPLES
 
 GOLDEN = DATA / "golden"
 UPDATE = os.environ.get("KUBECTL_DATAMODEL_UPDATE_GOLDEN") == "1"

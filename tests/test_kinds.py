@@ -9,11 +9,11 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import CLUSTER_V1, CLUSTER_V2, ROOT
-from fakeapi import FakeApiServer, FakeCluster, load_manifests
-from kubeconfig import write_kubeconfig
 
 from kubectl_datamodel.capture import includes as kinds
+from tests.support.fakeapi import FakeApiServer, FakeCluster, load_manifests
+from tests.support.kubeconfig import write_kubeconfig
+from tests.support.paths import CLUSTER_V1, CLUSTER_V2, ROOT
 
 KINDS = ROOT / "tests" / "data" / "kinds"
 INCLUDE = "namespaces,nodes,helm;v1/ConfigMap"

@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 import trustme
-from conftest import CLUSTER_V1, CLUSTER_V2, ROOT
-from fakeapi import FakeApiServer, FakeCluster, load_manifests, widget_crd
-from kubeconfig import write_kubeconfig
+
+from tests.support.fakeapi import FakeApiServer, FakeCluster, load_manifests, widget_crd
+from tests.support.kubeconfig import write_kubeconfig
+from tests.support.paths import CLUSTER_V1, CLUSTER_V2, ROOT
 
 TOKEN = "s3cr3t-token-value"
 CERT_MANAGER = "cert-manager"

@@ -8,10 +8,10 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import CERT_MANAGER_BUNDLE, CLUSTER_V1, CORPUS
 
 from kubectl_datamodel import errors
 from kubectl_datamodel.capture import files as manifests
+from tests.support.paths import CERT_MANAGER_BUNDLE, CLUSTER_V1, CORPUS
 
 CERTIFICATES_CRD = CLUSTER_V1 / "crds" / "cert-manager" / "certificates.cert-manager.io.yaml"
 ALERTMANAGERCONFIGS_CRD = (

@@ -7,12 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import CLUSTER_V1
 from hypothesis import given
 from hypothesis import strategies as st
 
 from kubectl_datamodel.capture import files
 from kubectl_datamodel.capture.normalize import DROPPED_METADATA, REDACTED, normalize
+from tests.support.paths import CLUSTER_V1
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 

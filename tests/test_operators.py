@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CERT_MANAGER_BUNDLE, CLUSTER_V1, CLUSTER_V2
 
 from kubectl_datamodel import capture, k8s, model
 from kubectl_datamodel.capture import build, files, inventory
 from kubectl_datamodel.options import CaptureOptions
+from tests.support.paths import CERT_MANAGER_BUNDLE, CLUSTER_V1, CLUSTER_V2
 
 CERT_MANAGER_CRDS = (
     "certificaterequests.cert-manager.io",

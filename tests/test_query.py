@@ -8,8 +8,9 @@ import io
 import json
 
 import pytest
-from conftest import CLUSTER_V1
 from ruamel.yaml import YAML
+
+from tests.support.paths import CLUSTER_V1
 
 CRD_TEMPLATE = "{{ spec | fromjson | toyaml }}"
 READ_ONLY = "the database is opened read-only: only statements that read can run"

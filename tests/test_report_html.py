@@ -20,12 +20,12 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import browser
 import pytest
 
 from kubectl_datamodel import analysis, cli, store
 from kubectl_datamodel.render import charts
 from kubectl_datamodel.render import html as html_report
+from tests.support import browser
 
 SVG = "{http://www.w3.org/2000/svg}"
 LONG_VERSION = "v2.0.0-a-very-long-version"

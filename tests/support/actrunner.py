@@ -25,7 +25,8 @@ from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support.paths import ROOT
+
 #: What a user's checkout holds that the action needs: itself, the package, the examples.
 CHECKOUT = ("action", "kubectl_datamodel", "examples", "pyproject.toml", "README.md", "LICENSE")
 UPLOAD_ACTION = "actions/upload-artifact@v7"

@@ -51,13 +51,15 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import yaml
-from loopback import TrackingHTTPServer
+
+from tests.support.loopback import TrackingHTTPServer
+from tests.support.paths import DATA
 
 if TYPE_CHECKING:
     import trustme
 
 #: The corpus files the server needs, copied into the repository (see its README.md).
-CORPUS = Path(__file__).resolve().parent / "data" / "corpus"
+CORPUS = DATA / "corpus"
 DEFAULT_DISCOVERY = CORPUS / "discovery" / "kubernetes-1.33"
 DEFAULT_VERSION_FILE = CORPUS / "discovery" / "version" / "version-v1.32.3-linux-arm64.json"
 

@@ -47,7 +47,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from loopback import TrackingHTTPServer
+from tests.support.loopback import TrackingHTTPServer
 
 JSON = "application/json; charset=utf-8"
 DOCS = "https://docs.github.com/rest"

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.paths import ROOT
+
 SCRIPT = ROOT / "scripts" / "test-cluster.sh"
 # Read before any test points HOME elsewhere (conftest isolates HOME per test).
 CACHE = Path(
