@@ -1,4 +1,4 @@
-"""The HTTP server under the test fakes (fakeapi.py, fakegithub.py): threaded, on loopback.
+"""The HTTP server under the test fakes (fakeapi, fakegithub): threaded, on loopback.
 
 It tracks its connections and handler threads, so that stopping it closes idle keep-alive
 connections and waits for their handlers: pytest runs with warnings as errors, and a socket or
