@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from tests.support.actrunner import ActRunner
+from tests.support.examplecluster import TOKEN, build_cluster
 from tests.support.fakeapi import FakeApiServer
 from tests.support.fakegithub import FakeGitHub, FakeGitHubServer
 from tests.support.paths import CLUSTER_V1
-from tests.test_live import TOKEN, build_cluster
 
 ARTIFACT = "kubectl-datamodel-db"
 COMMENT_LIMIT = 65_536

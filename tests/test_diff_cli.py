@@ -9,10 +9,10 @@ import sqlite3
 import pytest
 
 from kubectl_datamodel.render import drift as drift_report
+from tests.support.examplecluster import TOKEN, build_cluster
 from tests.support.fakeapi import FakeApiServer
 from tests.support.kubeconfig import write_kubeconfig
 from tests.support.paths import CLUSTER_V1, CLUSTER_V2
-from tests.test_live import TOKEN, build_cluster
 
 
 def diff_json(run, *args):

@@ -1,5 +1,5 @@
 """Live capture, end to end: the real command, the real kubernetes client, a real kubeconfig,
-and an HTTP server speaking the Kubernetes API (tests/fakeapi.py) loaded with the examples'
+and an HTTP server speaking the Kubernetes API (tests/support/fakeapi) loaded with the examples'
 upstream objects: cert-manager 1.16.1, Strimzi 0.45.0, external-secrets 0.15.1, OLM 0.28.0."""
 
 from __future__ import annotations
@@ -18,97 +18,20 @@ from pathlib import Path
 import pytest
 import trustme
 
-from tests.support.fakeapi import FakeApiServer, FakeCluster, load_manifests, widget_crd
+from tests.support.examplecluster import (
+    CERTIFICATES,
+    ES_NAMESPACE,
+    KAFKAS,
+    TOKEN,
+    build_cluster,
+    grafana_csv,
+)
+from tests.support.fakeapi import FakeApiServer, FakeCluster, widget_crd
 from tests.support.kubeconfig import write_kubeconfig
-from tests.support.paths import CLUSTER_V1, CLUSTER_V2, ROOT
+from tests.support.paths import CLUSTER_V2, ROOT
 
-TOKEN = "s3cr3t-token-value"
 CERT_MANAGER = "cert-manager"
-ES_NAMESPACE = "external-secrets"
-CERTIFICATES = "certificates.cert-manager.io"
-KAFKAS = "kafkas.kafka.strimzi.io"
 DISCOVERY = r"^/api(/v1)?$|^/apis(/[^/]+){0,2}$"  # /api, /api/v1, /apis, /apis/G, /apis/G/V
-
-
-def _load(folder: Path) -> list[dict]:
-    return [doc for path in sorted(folder.glob("*.yaml")) for doc in load_manifests(path)]
-
-
-def _grafana_csv() -> dict:
-    (csv,) = load_manifests(
-        CLUSTER_V2 / "olm" / "csvs" / "grafana-operator.clusterserviceversion.yaml"
-    )
-    return csv
-
-
-def _installed_external_secrets() -> list[dict]:
-    """external-secrets as Helm installs it: release "es" in its namespace, CRD conversion
-    webhooks pointed at the chart's webhook Service (the released CRDs carry a placeholder)."""
-    objects = []
-    for crd in _load(CLUSTER_V1 / "crds" / "external-secrets"):
-        conversion = crd["spec"].get("conversion") or {}
-        if conversion.get("strategy") == "Webhook":
-            conversion["webhook"]["clientConfig"]["service"].update(
-                name="es-external-secrets-webhook", namespace=ES_NAMESPACE
-            )
-        objects.append(crd)
-    for deployment in _load(CLUSTER_V1 / "operators" / "external-secrets"):
-        text = (
-            json.dumps(deployment).replace("RELEASE-NAME", "es").replace("NAMESPACE", ES_NAMESPACE)
-        )
-        objects.append(json.loads(text))
-    objects.append(
-        {
-            "apiVersion": "v1",
-            "kind": "Service",
-            "metadata": {"name": "es-external-secrets-webhook", "namespace": ES_NAMESPACE},
-            "spec": {
-                "selector": {
-                    "app.kubernetes.io/name": "external-secrets-webhook",
-                    "app.kubernetes.io/instance": "es",
-                },
-                "ports": [{"port": 443, "targetPort": 10250}],
-            },
-        }
-    )
-    return objects
-
-
-def _node(name: str) -> dict:
-    return {
-        "apiVersion": "v1",
-        "kind": "Node",
-        "metadata": {"name": name, "labels": {"kubernetes.io/hostname": name}},
-        "spec": {"providerID": f"kind://docker/demo/{name}"},
-    }
-
-
-def build_cluster(*, olm: bool = True) -> FakeCluster:
-    cluster = FakeCluster()
-    cluster.add(*_load(CLUSTER_V2 / "crds" / "cert-manager"))
-    for deployment in _load(CLUSTER_V2 / "operators" / "cert-manager"):
-        if deployment.get("kind") in ("Deployment", "StatefulSet", "DaemonSet"):
-            cluster.add(deployment)
-    cluster.add(*_load(CLUSTER_V1 / "crds" / "strimzi"))
-    for deployment in _load(CLUSTER_V1 / "operators" / "strimzi"):
-        if deployment.get("kind") == "Deployment":
-            deployment["metadata"]["namespace"] = "kafka"
-            cluster.add(deployment)
-    cluster.add(*_installed_external_secrets())
-    cluster.add(_node("demo-control-plane"), _node("demo-worker"))
-    if olm:
-        cluster.add(*_load(CLUSTER_V2 / "olm" / "crds"))
-        csv = _grafana_csv()
-        csv["metadata"]["namespace"] = "operators"
-        cluster.add(csv)
-    cluster.generate(
-        CERTIFICATES,
-        7,
-        namespaces=("default", "team-a"),
-        status_manager="cert-manager-certificates-readiness",
-    )
-    cluster.generate(KAFKAS, 3, namespaces=("kafka",), status_manager="strimzi-cluster-operator")
-    return cluster
 
 
 @pytest.fixture(scope="module")
@@ -578,7 +501,7 @@ def test_ctrl_c_during_live_capture_exits_130_and_writes_nothing(kubeconfig, ser
 
 def test_copied_csvs_are_not_counted_twice(run, tmp_path, db_path):
     cluster = build_cluster()
-    csv = _grafana_csv()
+    csv = grafana_csv()
     copied = copy.deepcopy(csv)
     copied["metadata"].update(namespace="team-a", labels={"olm.copiedFrom": "operators"})
     cluster.add(copied)
