@@ -236,8 +236,9 @@ def test_server_defaults_are_not_drift(controller):
 
 
 def test_what_kube_apiserver_rewrites_is_not_drift(controller):
-    """Seen on a real kube-apiserver (tests/test_cluster.py): it copies serviceAccountName to
-    the deprecated serviceAccount, writes quantities canonically, and leaves out empty values."""
+    """Seen on a real kube-apiserver (tests/cluster/test_cluster.py): it copies
+    serviceAccountName to the deprecated serviceAccount, writes quantities canonically, and leaves
+    out empty values."""
     manifest = copy.deepcopy(controller)
     pod = manifest["spec"]["template"]["spec"]
     container = pod["containers"][0]

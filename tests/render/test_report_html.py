@@ -1,7 +1,7 @@
 """`kubectl datamodel report --html`: the page in a real browser, its charts, and bad input.
 
 The browser tests load the written file in headless Chromium with the network off
-(tests/browser.py) and assert on the DOM it built. Without a Chromium they are skipped with
+(tests/support/browser.py) and assert on the DOM it built. Without a Chromium they are skipped with
 one line saying why; `.ci/run` installs Debian's and sets KUBECTL_DATAMODEL_REQUIRE_BROWSER,
 and there a missing browser fails them instead.
 """

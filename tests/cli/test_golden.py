@@ -2,7 +2,7 @@
 (the temporary database's path aside; capture times are set to fixed ones).
 
 A refactoring must leave every one of these files as it is. A change that means to alter an
-output rewrites them with ``KUBECTL_DATAMODEL_UPDATE_GOLDEN=1 pytest tests/test_golden.py``,
+output rewrites them with ``KUBECTL_DATAMODEL_UPDATE_GOLDEN=1 pytest tests/cli/test_golden.py``,
 and the diff of ``tests/data/golden/`` then shows, in review, exactly what users will see
 differently.
 """

@@ -1,9 +1,10 @@
 """The GitHub Action (action/action.yml) run end to end by ``act`` in host mode.
 
-The cluster is the fake kube-apiserver, GitHub's REST API is the fake in fakegithub.py, and
-upload-artifact is a stand-in that hands the database back to the test, which publishes it as
-the next run's artifact. Everything else is the action as users run it: its steps, the tool it
-installs from this checkout, the runner's files. The tool is installed once per session.
+The cluster is the fake kube-apiserver, GitHub's REST API is the fake in
+tests/support/fakegithub.py, and upload-artifact is a stand-in that hands the database back to
+the test, which publishes it as the next run's artifact. Everything else is the action as users
+run it: its steps, the tool it installs from this checkout, the runner's files. The tool is
+installed once per session.
 """
 
 from __future__ import annotations

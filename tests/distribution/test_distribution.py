@@ -20,7 +20,8 @@ from types import ModuleType
 import pytest
 from ruamel.yaml import YAML
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.paths import ROOT
+
 EPOCH = 1_700_000_000
 TARGETS = [("linux", "amd64"), ("linux", "arm64"), ("darwin", "amd64"), ("darwin", "arm64")]
 WINDOWS = ("windows", "amd64")
