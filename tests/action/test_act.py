@@ -24,6 +24,8 @@ from tests.support.fakeapi import FakeApiServer
 from tests.support.fakegithub import FakeGitHub, FakeGitHubServer
 from tests.support.paths import CLUSTER_V1
 
+pytestmark = pytest.mark.act
+
 ARTIFACT = "kubectl-datamodel-db"
 COMMENT_LIMIT = 65_536
 PR = 7

@@ -103,6 +103,7 @@ def page(demo_report, chromium) -> browser.Element:
 # -- in the browser ------------------------------------------------------------------------------
 
 
+@pytest.mark.browser
 def test_the_overview_shows_the_latest_snapshots_counts_and_cluster(page):
     counts = {
         k: page.by_id(f"count-{k}").find_all(cls="value")[0].text
@@ -122,6 +123,7 @@ def test_the_overview_shows_the_latest_snapshots_counts_and_cluster(page):
     assert ["cert-manager.io", "4", "4"] in rows
 
 
+@pytest.mark.browser
 def test_the_findings_are_the_analysis_of_the_latest_snapshot(page, stored_v1_v2):
     with store.open_store(stored_v1_v2) as db:
         views = [analysis.analyze(db, v, 2, "demo") for v in html_report.FINDING_VIEWS]
@@ -137,6 +139,7 @@ def test_the_findings_are_the_analysis_of_the_latest_snapshot(page, stored_v1_v2
     assert tables == [t.title for v in views for t in v.tables]  # the tables behind them, folded
 
 
+@pytest.mark.browser
 def test_each_count_chart_has_one_point_per_snapshot(page, stored_v1_v2):
     with store.open_store(stored_v1_v2) as db:
         stamps = [s.timestamp for s in reversed(db.list_snapshots())]
@@ -154,6 +157,7 @@ def test_each_count_chart_has_one_point_per_snapshot(page, stored_v1_v2):
         assert len(svg.find_all("polyline")) == 1
 
 
+@pytest.mark.browser
 def test_the_timeline_has_a_row_per_operator_and_a_bar_per_version(page):
     timeline = page.by_id("version-timeline").find_all("svg", cls="timeline")[0]
     rows = {row.attrs["data-label"]: row for row in timeline.find_all("g", cls="row")}
@@ -166,6 +170,7 @@ def test_the_timeline_has_a_row_per_operator_and_a_bar_per_version(page):
     assert "strimzi-cluster-operator" in text and "0.45.0" in text and "1.0.0" in text
 
 
+@pytest.mark.browser
 def test_the_drift_is_what_diff_reports_between_snapshots_1_and_2(page, run, stored_v1_v2):
     result = run("diff", "1", "2", "-o", "json", "--db-path", stored_v1_v2)
     expected = json.loads(result.stdout)
@@ -189,6 +194,7 @@ def test_the_drift_is_what_diff_reports_between_snapshots_1_and_2(page, run, sto
     ]  # fmt: skip
 
 
+@pytest.mark.browser
 def test_cluster_text_is_shown_as_text_never_run(run, tmp_path, chromium):
     database, out = tmp_path / "evil.db", tmp_path / "evil.html"
     for number, value in enumerate((EVIL_VALUE, EVIL_VALUE + "2"), 1):
@@ -210,6 +216,7 @@ def test_cluster_text_is_shown_as_text_never_run(run, tmp_path, chromium):
         ]  # the drift message, with the label key from the cluster
 
 
+@pytest.mark.browser
 def test_the_browser_is_really_offline(chromium, tmp_path):
     """The harness's claim, checked: a page that asks a loopback server for an image (and has
     no CSP to stop it) gets no connection through."""
