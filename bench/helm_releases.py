@@ -4,7 +4,7 @@ Helm keeps every revision of every release as a Secret whose payload is the gzip
 (chart, values, rendered manifests: tens of kilobytes each), among all the cluster's other
 Secrets. The naive reader lists every Secret in full and picks Helm's out; ours asks for
 metadata only, with the label selector `owner=helm`, so neither the payloads nor the other
-Secrets cross the wire. Both talk to the test API server (tests/fakeapi.py) through a real
+Secrets cross the wire. Both talk to the test API server (tests/support/fakeapi/) through a real
 kubeconfig, and both are measured as bytes received, requests and wall time.
 
     python bench/helm_releases.py [--namespaces 40] [--releases 3] [--revisions 10] [--others 25]
@@ -22,11 +22,10 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-
-from fakeapi import FakeApiServer, FakeCluster  # noqa: E402 - tests/ is not a package
+sys.path.insert(0, str(ROOT))  # the checkout: the test API server is tests.support.fakeapi
 
 from kubectl_datamodel.capture import helm, kube  # noqa: E402
+from tests.support.fakeapi import FakeApiServer, FakeCluster  # noqa: E402
 
 TOKEN = "bench-token"
 PAYLOAD_BYTES = 30_000  # a small chart's gzipped release; big charts reach the 1 MiB limit

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark of live capture against the test API server, beside the naive way.
 
-A cluster of N CRDs with M custom resources each is served by tests/fakeapi.py with a fixed
+A cluster of N CRDs with M custom resources each is served by tests/support/fakeapi/ with a fixed
 latency per request (5 ms by default), in this process. Each capture runs as its own process, so
 its peak RSS is its own:
   ours   `kubectl-datamodel snapshot` (discovery, one CRD list, a metadata-only limit=1 list per
@@ -31,12 +31,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))  # the checkout: the test API server is tests.support.fakeapi
 
-import realcluster  # noqa: E402
-from fakeapi import FakeApiServer, FakeCluster, widget_crd  # noqa: E402 - tests/ is not a package
-from kubeconfig import write_kubeconfig  # noqa: E402
 from peak_rss import megabytes, wrapped  # noqa: E402
+
+from tests.support import realcluster  # noqa: E402
+from tests.support.fakeapi import FakeApiServer, FakeCluster, widget_crd  # noqa: E402
+from tests.support.kubeconfig import write_kubeconfig  # noqa: E402
 
 SCRIPT = Path(sys.executable).with_name("kubectl-datamodel")
 CLI = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "kubectl_datamodel"]

@@ -1,9 +1,9 @@
-"""Shared fixtures: paths to real data, a temporary database, and the CLI run in-process."""
+"""Shared fixtures: a temporary database, the CLI run in-process, and the example clusters
+captured and stored once per session. The paths to the data are in tests/support/paths.py."""
 
 from __future__ import annotations
 
 import dataclasses
-import os
 import shutil
 import signal
 from pathlib import Path
@@ -13,15 +13,7 @@ import pytest
 from kubectl_datamodel import cli, model, store
 from kubectl_datamodel.capture import files
 from kubectl_datamodel.options import CaptureOptions
-
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples"
-CLUSTER_V1 = EXAMPLES / "cluster-v1"
-CLUSTER_V2 = EXAMPLES / "cluster-v2"
-DATA = Path(__file__).resolve().parent / "data"
-CERT_MANAGER_BUNDLE = DATA / "cert-manager-bundle-1.12.2"
-CERT_MANAGER_MANIFESTS = CERT_MANAGER_BUNDLE / "manifests"  # the bundle without its metadata/
-CORPUS = Path(os.environ.get("KUBECTL_DATAMODEL_CORPUS", ROOT.parent / "shared" / "corpus"))
+from tests.support.paths import CLUSTER_V1, CLUSTER_V2
 
 
 @dataclasses.dataclass

@@ -1,0 +1,239 @@
+"""The GitHub Action (action/action.yml) run end to end by ``act`` in host mode.
+
+The cluster is the fake kube-apiserver, GitHub's REST API is the fake in
+tests/support/fakegithub.py, and upload-artifact is a stand-in that hands the database back to
+the test, which publishes it as the next run's artifact. Everything else is the action as users
+run it: its steps, the tool it installs from this checkout, the runner's files. The tool is
+installed once per session.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.actrunner import ActRunner
+from tests.support.examplecluster import TOKEN, build_cluster
+from tests.support.fakeapi import FakeApiServer
+from tests.support.fakegithub import FakeGitHub, FakeGitHubServer
+from tests.support.paths import CLUSTER_V1
+
+pytestmark = pytest.mark.act
+
+ARTIFACT = "kubectl-datamodel-db"
+COMMENT_LIMIT = 65_536
+PR = 7
+BOT = "github-actions[bot]"
+TOOL = str(Path(sys.executable).parent / "kubectl-datamodel")
+
+
+@pytest.fixture(scope="module")
+def act_work(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One act cache for the module: the tool is installed by the first run only."""
+    return tmp_path_factory.mktemp("act")
+
+
+@pytest.fixture
+def github() -> Iterator[FakeGitHubServer]:
+    with FakeGitHubServer(FakeGitHub(read_only_token="ghs_read_only")) as server:
+        yield server
+
+
+@pytest.fixture
+def runner(act_work: Path, github: FakeGitHubServer, tmp_path: Path) -> ActRunner:
+    return ActRunner(tmp_path, github.url, github.github.repository, cache=act_work / "cache")
+
+
+def stored_database(tmp_path: Path, *sources: str) -> bytes:
+    """A history database with one snapshot per manifests folder, made by the tool."""
+    path = tmp_path / "seed.db"
+    for source in sources:
+        subprocess.run(
+            [TOOL, "snapshot", "--from-dir", source, "--context", "demo",
+             "--db-path", str(path), "--quiet"],
+            check=True, capture_output=True, cwd=CLUSTER_V1.parents[1],
+        )  # fmt: skip
+    return path.read_bytes()
+
+
+def publish_history(gh: FakeGitHub, tmp_path: Path, source: str) -> None:
+    """What an earlier scheduled run published: a snapshot of ``source`` as context demo."""
+    gh.add_artifact(ARTIFACT, {"inventory.db": stored_database(tmp_path, source)}, run_id=1)
+
+
+def snapshot_ids(path: Path) -> list[int]:
+    with sqlite3.connect(path) as conn:
+        return [row[0] for row in conn.execute("SELECT id FROM inventory_snapshots ORDER BY id")]
+
+
+def pull_request_event(head: str = "owner/repo") -> dict[str, object]:
+    return {
+        "number": PR,
+        "pull_request": {"number": PR, "head": {"ref": "feature", "repo": {"full_name": head}}},
+        "repository": {"full_name": "owner/repo", "default_branch": "main"},
+    }
+
+
+def ours(github: FakeGitHub) -> list[dict[str, object]]:
+    return [c for c in github.comments(PR) if c["user"]["login"] == BOT]
+
+
+# -- scheduled snapshots --------------------------------------------------------------------------
+
+
+def test_scheduled_snapshots_carry_the_history_from_artifact_to_artifact(runner, github):
+    gh = github.github
+    with FakeApiServer(build_cluster(), token=TOKEN) as kube:
+        secret = json.dumps(kube.kubeconfig())
+        inputs = {
+            "kubeconfig": "${{ secrets.KUBECONFIG }}",
+            "retention-days": "7",
+            "include": "nodes",
+        }
+        first = runner.run(inputs, secrets={"KUBECONFIG": secret, "GITHUB_TOKEN": gh.token})
+    assert first.succeeded, first.log
+    assert first.outputs["snapshot-id"] == "1"
+    assert first.outputs["drift"] == "false"
+    assert "first snapshot of this context" in first.summary
+    assert any("starts a new history" in n for n in first.annotations("notice"))
+    uploaded = runner.uploads / ARTIFACT / "inventory.db"
+    assert snapshot_ids(uploaded) == [1]
+    with sqlite3.connect(uploaded) as conn:  # include: nodes reached the snapshot
+        assert conn.execute("SELECT COUNT(*) FROM nodes WHERE snapshot_id = 1").fetchone() == (2,)
+    conn.close()
+    assert json.loads((runner.uploads / f"{ARTIFACT}.inputs.json").read_text()) == {
+        "retention-days": "7",
+        "if-no-files-found": "error",
+    }
+    assert first.kubeconfig_left == []
+    assert TOKEN.encode() not in uploaded.read_bytes()
+
+    # What upload-artifact published becomes the next run's history; decoys must be passed over.
+    gh.add_artifact(ARTIFACT, {"inventory.db": uploaded.read_bytes()}, run_id=101)
+    gh.add_artifact(ARTIFACT, {"inventory.db": b"failed run"}, run_id=102, conclusion="failure")
+    gh.add_artifact(ARTIFACT, {"inventory.db": b"other branch"}, run_id=103, branch="feature")
+    gh.add_artifact(ARTIFACT, {"inventory.db": b"from a fork"}, run_id=104, head_repository_id=9)
+    with FakeApiServer(build_cluster(olm=False), token=TOKEN) as kube:
+        secret = json.dumps(kube.kubeconfig())
+        second = runner.run(inputs, secrets={"KUBECONFIG": secret, "GITHUB_TOKEN": gh.token})
+    assert second.succeeded, second.log
+    assert second.outputs["snapshot-id"] == "2"
+    assert second.outputs["drift"] == "true"
+    assert snapshot_ids(uploaded) == [1, 2]
+    assert "### kubectl-datamodel drift" in second.summary
+    removed = [c for c in second.report["changes"] if c["kind"] == "CSV"]
+    assert removed and removed[0]["action"] == "removed"  # the OLM CSV is gone from the cluster
+    assert [d.artifact_id for d in gh.downloads] == [gh.artifacts[0].id]
+    assert all(d.authorization is None for d in gh.downloads)  # the token stays with the API
+    assert second.kubeconfig_left == []
+    for text in (second.summary, second.log, uploaded.read_bytes().decode("latin-1")):
+        assert TOKEN not in text
+
+
+def test_a_corrupt_history_database_fails_and_publishes_nothing(runner, github):
+    gh = github.github
+    gh.add_artifact(ARTIFACT, {"inventory.db": b"SQLite format 3\x00" + b"\x00" * 500}, run_id=5)
+    result = runner.run({"manifests": "examples/cluster-v1"}, secrets={"GITHUB_TOKEN": gh.token})
+    assert not result.succeeded
+    assert any("is not a usable database" in e for e in result.annotations("error"))
+    assert not (runner.uploads / ARTIFACT).exists()  # the last good history stays the latest
+
+
+# -- pull requests --------------------------------------------------------------------------------
+
+
+def test_one_comment_is_created_left_alone_updated_and_resolved(runner, github, tmp_path):
+    gh = github.github
+    publish_history(gh, tmp_path, "examples/cluster-v1/crds/cert-manager")
+    gh.add_comment(PR, "Looks good to me")
+    secrets = {"GITHUB_TOKEN": gh.token}
+
+    def diff(manifests: str, **extra: str):
+        inputs = {"mode": "diff", "manifests": manifests, "context": "demo", **extra}
+        return runner.run(
+            inputs, event="pull_request", payload=pull_request_event(), secrets=secrets
+        )
+
+    created = diff("examples/cluster-v2/crds/cert-manager")
+    assert created.succeeded, created.log
+    assert created.outputs["comment"] == "created"
+    assert created.outputs["drift"] == "true" and created.outputs["breaking"] == "0"
+    [comment] = ours(gh)
+    assert comment["body"].startswith("<!-- kubectl-datamodel:drift ")
+    assert "### kubectl-datamodel drift" in comment["body"]
+    assert "### kubectl-datamodel drift" in created.summary
+
+    again = diff("examples/cluster-v2/crds/cert-manager")
+    assert again.outputs["comment"] == "unchanged"
+    assert gh.calls("PATCH", "comments") == [] and len(gh.calls("POST", "comments")) == 1
+
+    updated = diff("examples/cluster-v2/crds", **{"fail-on": "warning"})
+    assert not updated.succeeded  # fail-on applies last, after the comment is out
+    assert updated.outputs["comment"] == "updated"
+    assert any("fail-on warning" in e for e in updated.annotations("error"))
+    [comment] = ours(gh)
+    assert "126 changes" in comment["body"]
+
+    resolved = diff("examples/cluster-v1/crds/cert-manager")
+    assert resolved.succeeded and resolved.outputs["drift"] == "false"
+    assert resolved.outputs["comment"] == "resolved"
+    [comment] = ours(gh)
+    assert "No drift any more" in comment["body"]
+    assert gh.comments(PR)[0]["body"] == "Looks good to me"  # not ours: left alone
+
+
+def test_an_oversized_report_is_cut_to_fit_one_comment(runner, github, tmp_path):
+    gh = github.github
+    publish_history(gh, tmp_path, "examples/cluster-v1")
+    result = runner.run(
+        {"mode": "diff", "manifests": "examples/cluster-v2", "context": "demo"},
+        event="pull_request",
+        payload=pull_request_event(),
+        secrets={"GITHUB_TOKEN": gh.token},
+    )
+    assert result.succeeded, result.log
+    [comment] = ours(gh)
+    assert len(comment["body"]) <= COMMENT_LIMIT
+    assert "not shown: the comment is limited to" in comment["body"]
+    assert result.report["summary"]["total"] > 1000  # the JSON report keeps every change
+
+
+def test_a_pull_request_from_a_fork_gets_the_summary_and_a_notice(runner, github, tmp_path):
+    gh = github.github
+    publish_history(gh, tmp_path, "examples/cluster-v1/crds/cert-manager")
+    result = runner.run(
+        {"mode": "diff", "manifests": "examples/cluster-v2/crds/cert-manager", "context": "demo"},
+        event="pull_request",
+        payload=pull_request_event(head="someone/fork"),
+        secrets={"GITHUB_TOKEN": "ghs_read_only"},
+    )
+    assert result.succeeded, result.log
+    assert gh.calls("POST", "comments") == []
+    assert any("from a fork" in n for n in result.annotations("notice"))
+    assert "### kubectl-datamodel drift" in result.summary
+
+
+# -- bad input ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("inputs", "needle"),
+    [
+        ({"mode": "inventory"}, "input mode: 'inventory' is not one of snapshot, diff"),
+        ({"manifests": "examples/cluster-v1", "fail-on": "sometimes"}, "input fail-on"),
+        ({"manifests": "does/not/exist"}, "input manifests: does/not/exist does not exist"),
+        ({"mode": "snapshot"}, "input kubeconfig: snapshot mode without manifests"),
+    ],
+)
+def test_bad_input_fails_with_an_error_annotation(runner, github, inputs, needle):
+    result = runner.run(inputs, secrets={"GITHUB_TOKEN": github.github.token})
+    assert not result.succeeded
+    errors = result.annotations("error")
+    assert any(needle in e for e in errors), errors
+    assert github.github.requests == []  # stopped before anything was fetched or installed

@@ -1,0 +1,159 @@
+"""The action and the workflows lint clean, and keep the rules the action's users rely on."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.support.paths import ROOT
+
+ACTION = ROOT / "action" / "action.yml"
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+BIN = Path(sys.executable).parent
+EXPRESSION = re.compile(r"\$\{\{")
+
+
+def tool(name: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(BIN / name), *args], capture_output=True, text=True, check=False)
+
+
+def action() -> dict:
+    return yaml.safe_load(ACTION.read_text())
+
+
+def test_the_action_validates_against_githubs_schema():
+    result = tool("check-jsonschema", "--builtin-schema", "vendor.github-actions", str(ACTION))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_workflows_validate_against_githubs_schema():
+    assert WORKFLOWS, "no workflows in .github/workflows"
+    paths = [str(p) for p in WORKFLOWS]
+    result = tool("check-jsonschema", "--builtin-schema", "vendor.github-workflows", *paths)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_actionlint_passes():
+    result = tool("actionlint", *(str(p) for p in WORKFLOWS))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def run_steps() -> list[tuple[str, str]]:
+    steps = [(s.get("name", "?"), s["run"]) for s in action()["runs"]["steps"] if "run" in s]
+    for workflow in WORKFLOWS:
+        for job in yaml.safe_load(workflow.read_text())["jobs"].values():
+            steps += [(s.get("name", "?"), s["run"]) for s in job["steps"] if "run" in s]
+    return steps
+
+
+@pytest.mark.parametrize(("name", "script"), run_steps())
+def test_scripts_take_their_inputs_through_env_only(name, script):
+    """An expression inside a script is spliced in before bash parses it: script injection."""
+    assert not EXPRESSION.search(script), f"step {name!r} has ${{{{ }}}} in its script"
+
+
+def test_every_input_reaches_a_step_and_the_readme():
+    declared = set(action()["inputs"])
+    text = ACTION.read_text()
+    readme = (ROOT / "action" / "README.md").read_text()
+    for name in declared:
+        assert f"inputs.{name} }}}}" in text, f"input {name} is not used"
+        assert f"`{name}`" in readme, f"input {name} is not documented in action/README.md"
+    for name in action()["outputs"]:
+        assert f"`{name}`" in readme, f"output {name} is not documented in action/README.md"
+
+
+def test_the_kubeconfig_is_removed_whatever_happened():
+    last = action()["runs"]["steps"][-1]
+    assert last["if"] == "always()"
+    assert last["run"].endswith('main.py" cleanup')
+
+
+def test_the_kubeconfig_reaches_only_the_steps_that_need_it():
+    steps = [
+        s.get("name") for s in action()["runs"]["steps"] if "INPUT_KUBECONFIG" in s.get("env", {})
+    ]
+    assert steps == ["Check inputs", "Write the kubeconfig"]
+
+
+def test_artifacts_use_the_current_upload_action_and_fail_when_empty():
+    [upload] = [s for s in action()["runs"]["steps"] if "upload-artifact" in s.get("uses", "")]
+    assert upload["uses"] == "actions/upload-artifact@v7"
+    assert upload["with"]["if-no-files-found"] == "error"
+    assert upload["with"]["retention-days"] == "${{ inputs.retention-days }}"
+    names = [s.get("name") for s in action()["runs"]["steps"]]
+    assert names.index("Comment on the pull request") < names.index("Apply fail-on")
+    assert names.index("Publish the history database") < names.index("Apply fail-on")
+
+
+def release() -> dict:
+    return yaml.safe_load((ROOT / ".github" / "workflows" / "release.yml").read_text())
+
+
+def github_glob(pattern: str) -> re.Pattern[str]:
+    """The part of GitHub's filter-pattern syntax the release's tags use, as a regex."""
+    tokens = re.findall(r"\[[^\]]*\]|\*\*|.", pattern)
+    table = {"**": ".*", "*": "[^/]*", "+": "+", "?": "?"}
+    return re.compile(
+        "".join(table.get(t, t if t.startswith("[") else re.escape(t)) for t in tokens)
+    )
+
+
+def test_the_release_builds_each_target_on_its_own_runner():
+    build = release()["jobs"]["build"]
+    targets = build["strategy"]["matrix"]["include"]
+    assert sorted((t["os"], t["arch"]) for t in targets) == [
+        ("darwin", "amd64"), ("darwin", "arm64"), ("linux", "amd64"), ("linux", "arm64"),
+        ("windows", "amd64"),
+    ]  # fmt: skip
+    assert len({t["runner"] for t in targets}) == len(targets), "PyInstaller cannot cross-compile"
+    assert build["strategy"]["fail-fast"] is False
+    # glibc 2.31, older than the Ubuntu 24.04 runner's, so the binary starts on older distributions
+    assert build["container"] == "${{ matrix.container }}"
+    assert {t["container"] for t in targets if t["os"] == "linux"} == {"python:3.12-bullseye"}
+    assert {t["container"] for t in targets if t["os"] != "linux"} == {""}
+    assert any("scripts/build-binary.py --out dist" in s.get("run", "") for s in build["steps"])
+
+
+def test_only_the_publish_job_may_write_contents():
+    workflow = release()
+    assert workflow["permissions"] == {"contents": "read"}
+    writers = [
+        name
+        for name, job in workflow["jobs"].items()
+        if "write" in job.get("permissions", {}).values()
+    ]
+    assert writers == ["publish"]
+    assert workflow["jobs"]["publish"]["permissions"] == {"contents": "write"}
+
+
+def test_publish_renders_the_krew_manifest_for_the_tag_from_the_built_archives():
+    publish = release()["jobs"]["publish"]
+    assert publish["needs"] == "build"
+    [render] = [s["run"] for s in publish["steps"] if "render-krew-manifest.py" in s.get("run", "")]
+    assert '--version "$GITHUB_REF_NAME"' in render
+    assert "--out dist/datamodel.yaml" in render
+    [download] = [s for s in publish["steps"] if "download-artifact" in s.get("uses", "")]
+    assert download["with"]["path"] == "dist"
+
+
+def test_the_release_triggers_only_on_version_tags():
+    trigger = release()[True]  # YAML 1.1 reads the key `on` as true
+    assert list(trigger) == ["push"]
+    assert list(trigger["push"]) == ["tags"]
+    patterns = [github_glob(p) for p in trigger["push"]["tags"]]
+    for tag in ["v0.1.0", "v1.12.3", "v1.2.3-rc.1"]:
+        assert any(p.fullmatch(tag) for p in patterns), tag
+    for tag in ["v0", "v1.2", "0.1.0", "latest", "v1.2.3.4"]:
+        assert not any(p.fullmatch(tag) for p in patterns), tag
+
+
+def test_shell_scripts_pass_shellcheck():
+    scripts = [ROOT / ".ci" / "run", *sorted((ROOT / "scripts").glob("*.sh"))]
+    result = tool("shellcheck", *(str(p) for p in scripts))
+    assert result.returncode == 0, result.stdout + result.stderr

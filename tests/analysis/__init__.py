@@ -1,0 +1,1 @@
+"""The analysis views (kubectl_datamodel.analysis) and the analyze command."""

@@ -1,0 +1,2 @@
+"""The commands as users run them (kubectl_datamodel.cli): outputs, exit statuses, golden files,
+and which libraries a command loads."""

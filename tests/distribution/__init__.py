@@ -1,0 +1,1 @@
+"""Release archives and the krew manifest."""

