@@ -1,8 +1,8 @@
 """Charts as inline SVG text: a line chart of counts and a timeline of version spans.
 
 Pure functions of plain data, standard library only. Every label may come from a cluster, so
-each goes through ``_text`` or ``_attr`` (XML-escaped, control and bidi characters made
-spaces) before it is written, and callers may paste the result into HTML as it is. Snapshots
+each goes through ``_text`` or ``_attr`` (XML-escaped, control and bidi characters shown as
+escapes) before it is written, and callers may paste the result into HTML as it is. Snapshots
 are spaced evenly along the x axis, not by time: they are taken when someone takes them, and
 seconds apart or months apart they should all be readable. Each point and bar carries a
 ``<title>`` (a tooltip in browsers) with its full label, and ``data-`` attributes for tests.
@@ -143,12 +143,12 @@ def nice_ticks(top: float, most: int = 6) -> list[float]:
 
 
 def _text(value: object) -> str:
-    return escape(text.flat(value))
+    return escape(text.visible(value))
 
 
 def _attr(value: object) -> str:
     """An attribute value with its quotes: ``quoteattr`` picks them and escapes the rest."""
-    return quoteattr(text.flat(value))
+    return quoteattr(text.visible(value))
 
 
 def _number(value: float) -> str:

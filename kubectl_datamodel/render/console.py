@@ -1,36 +1,31 @@
 """The terminal, through rich; the only module that imports it.
 
-Two things are drawn for a person watching: tables on stdout when it is a terminal, and the
-progress of a live capture on stderr. rich is imported only when one is drawn, so commands that
-are piped, or print JSON, never load it.
+Two things are drawn for a person watching: the coloured cells of a table on a terminal, and
+the progress of a live capture on stderr. rich is imported only when one is drawn, so commands
+that are piped, or print JSON, never load it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, TextIO
-
-from kubectl_datamodel import model
-from kubectl_datamodel.render import text
 
 if TYPE_CHECKING:
     from rich.progress import Progress
 
 
-def write_table(table: model.Table, stream: TextIO, *, color: bool) -> None:
+def write_lines(lines: Sequence[Sequence[tuple[str, str | None]]], stream: TextIO) -> None:
+    """Lines of text parts, each part in its style (None: plain), never wrapped or cropped.
+    The parts are rich ``Text``, never markup: a cluster value that reads ``[bold]`` or
+    ``[/x]`` is printed as it reads."""
     from rich.console import Console
-    from rich.table import Table as RichTable
+    from rich.text import Text
 
-    console = Console(file=stream, no_color=not color, highlight=False, soft_wrap=False)
-    style = "bold" if color else ""  # NO_COLOR: no escape sequences at all
-    rich_table = RichTable(title=table.title, header_style=style, title_style=style)
-    for column in table.columns:
-        rich_table.add_column(column, overflow="fold")
-    for row in table.rows:
-        rich_table.add_row(*(text.cell(value) for value in row))
-    console.print(rich_table)
+    console = Console(file=stream, highlight=False, soft_wrap=True, emoji=False, markup=False)
+    for parts in lines:
+        console.print(Text.assemble(*((part, style or "") for part, style in parts)), crop=False)
 
 
 class CaptureProgress:

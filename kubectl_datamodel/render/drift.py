@@ -82,8 +82,8 @@ def tables(report: changes.DriftReport) -> list[model.Table]:
 def _table_row(change: changes.Change) -> list[str]:
     return [
         change.severity.label,
-        text.flat(change.subject),
-        text.flat(change.rule),
+        text.visible(change.subject),
+        text.visible(change.rule),
         _where(change),
         f"{text.compact(change.old, VALUE_WIDTH)} → {text.compact(change.new, VALUE_WIDTH)}",
     ]
@@ -91,7 +91,7 @@ def _table_row(change: changes.Change) -> list[str]:
 
 def summary_line(report: changes.DriftReport) -> str:
     """One line for the terminal and the log: counts first, then what was compared."""
-    return _summary_text(report, text.flat)
+    return _summary_text(report, text.visible)
 
 
 def _summary_text(report: changes.DriftReport, show: Callable[[str], str]) -> str:
@@ -272,7 +272,7 @@ def _cut_note(omitted: Sequence[changes.Change], limit: int, full_report_hint: s
 
 
 def _where(change: changes.Change) -> str:
-    return text.flat(" ".join(p for p in (change.version, change.path) if p)) or "-"
+    return text.visible(" ".join(p for p in (change.version, change.path) if p)) or "-"
 
 
 # -- grouping and wording -----------------------------------------------------------------------

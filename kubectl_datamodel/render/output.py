@@ -48,25 +48,60 @@ def write_csv(columns: Sequence[str], rows: Sequence[Sequence[Any]], stream: Tex
     writer.writerows(["" if value is None else value for value in row] for row in rows)
 
 
-def write_tables(tables: Sequence[model.Table], stream: TextIO, *, color: bool) -> None:
-    """Rich tables on a terminal; kubectl-style plain columns otherwise."""
+def write_tables(
+    tables: Sequence[model.Table], stream: TextIO, *, color: bool, headers: bool = True
+) -> None:
+    """Tables as kubectl prints them, on a terminal and piped alike: columns three spaces
+    apart, no boxes, a cell never folded (a long line runs past the terminal's width, and a
+    name stays whole to copy), every value ``text.cell``-ed. Several tables get a ``# Title``
+    line each. With ``color`` (a terminal, and no NO_COLOR), the few cells whose colour means
+    something are coloured: a breaking or critical severity, a node that is not Ready."""
     for index, table in enumerate(tables):
         if index:
             stream.write("\n")
-        if stream.isatty():
-            console.write_table(table, stream, color=color)
+        lines = _lines(table, titled=len(tables) > 1, headers=headers)
+        if color:
+            console.write_lines(lines, stream)
         else:
-            _write_plain(table, stream, titled=len(tables) > 1)
+            stream.writelines("".join(part for part, _ in line) + "\n" for line in lines)
 
 
-def _write_plain(table: model.Table, stream: TextIO, *, titled: bool) -> None:
+Line = list[tuple[str, str | None]]  # a line of a table: its parts, each with its style
+# Column -> cell text -> the style that says something about it.
+STYLES: dict[str, dict[str, str]] = {
+    "SEVERITY": {"breaking": "bold red", "warning": "yellow"},
+    "LEVEL": {"critical": "bold red", "warning": "yellow"},
+    "READY": {"False": "red", "Unknown": "yellow"},
+    "STATUS": {"failed": "red"},
+}
+
+
+def _lines(table: model.Table, *, titled: bool, headers: bool) -> list[Line]:
+    lines: list[Line] = []
     if titled and table.title:
-        stream.write(f"# {table.title}\n")
+        lines.append([(f"# {table.title}", None)])
     if not table.rows and table.title:
-        stream.write(f"No {table.title}.\n")
-        return
+        return [*lines, [(f"No {table.title}.", None)]]
     cells = [[text.cell(value) for value in row] for row in table.rows]
-    widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(table.columns)]
-    for line in [list(table.columns), *cells]:
-        padded = [cell.ljust(width) for cell, width in zip(line, widths, strict=True)]
-        stream.write("   ".join(padded).rstrip() + "\n")
+    shown = [list(table.columns), *cells] if headers else cells
+    widths = [max(text.width(row[i]) for row in shown) for i in range(len(table.columns))]
+    styles = [STYLES.get(column, {}) for column in table.columns]
+    for number, row in enumerate(shown):
+        line: Line = []
+        for i, cell in enumerate(row):
+            if i:
+                line.append(("   ", None))
+            style = None if headers and number == 0 else styles[i].get(cell)
+            last = i == len(row) - 1
+            padding = "" if last else " " * (widths[i] - text.width(cell))
+            line.append((cell, style))
+            if padding:
+                line.append((padding, None))
+        lines.append(_rstripped(line))
+    return lines
+
+
+def _rstripped(line: Line) -> Line:
+    while line and not line[-1][0].strip():
+        line.pop()
+    return line

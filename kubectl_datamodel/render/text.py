@@ -1,9 +1,11 @@
 """Text helpers every renderer shares: cluster values made safe for one line, Markdown
 escaping, counts in words, and the icons of a level.
 
-Values from a cluster are data someone else may control. ``flat`` keeps any of them to one line
-with no control or bidi characters; ``markdown`` makes one inert in a GitHub comment. Standard
-library only.
+Values from a cluster are data someone else may control. ``visible`` keeps any of them to one
+line and shows its control and bidi characters as escapes (``\n``, ``\x1b``, ``\u202e``), so
+none can move the cursor, colour the terminal, reorder the text around it or split a row;
+every renderer draws cluster values through it. ``markdown`` makes one inert in a GitHub
+comment. Standard library only.
 """
 
 from __future__ import annotations
@@ -35,9 +37,35 @@ _ENTITIES = {
 CONTROL = {"Cc", "Cf", "Cs", "Zl", "Zp"}  # newlines, tabs, bidi overrides, line separators
 
 
-def flat(value: object) -> str:
-    """One line, no terminal escape sequences: control and format characters become spaces."""
-    return "".join(" " if unicodedata.category(ch) in CONTROL else ch for ch in str(value))
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def visible(value: object) -> str:
+    """One line, every control and format character shown as an escape: a newline as ``\n``,
+    ESC as ``\x1b``, a right-to-left override as ``\u202e``."""
+    text = str(value)
+    if text.isprintable():
+        return text
+    return "".join(_visible_char(ch) for ch in text)
+
+
+def _visible_char(ch: str) -> str:
+    if unicodedata.category(ch) not in CONTROL:
+        return ch
+    if ch in _NAMED:
+        return _NAMED[ch]
+    return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+
+
+def width(text: str) -> int:
+    """Columns ``text`` takes on a terminal: wide (CJK) and full-width characters take two,
+    combining marks none, so that columns stay aligned."""
+    if text.isascii():
+        return len(text)
+    return sum(
+        0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        for ch in text
+    )
 
 
 def truncate(text: str, width: int) -> str:
@@ -54,7 +82,7 @@ def markdown(value: str) -> str:
     GitHub looks for @-mentions and #123 references in the rendered text, where an entity has
     already turned back into the character.
     """
-    text = truncate(flat(value), ESCAPE_WIDTH)
+    text = truncate(visible(value), ESCAPE_WIDTH)
     return "".join(_escape_char(ch) for ch in text)
 
 
@@ -65,27 +93,28 @@ def _escape_char(ch: str) -> str:
 
 
 def cell(value: Any) -> str:
-    """A table value as text: unknown as "-", booleans as yes/no, lists joined by commas."""
+    """A table value as text: unknown as "-", booleans as yes/no, lists joined by commas,
+    strings ``visible``."""
     if value is None:
         return "-"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list | tuple | set | frozenset):
         return ", ".join(cell(v) for v in value) or "-"
-    return str(value)
+    return visible(value)
 
 
-def compact(value: Any, width: int) -> str:
+def compact(value: Any, limit: int) -> str:
     """A value on one short line: None as "-", scalar lists joined by commas, the rest as JSON."""
     if value is None:
         return "-"
     if isinstance(value, str):
         text = value if value else '""'
     elif isinstance(value, list | tuple) and value and all(map(_is_scalar, value)):
-        text = ",".join(compact(v, width) for v in value)
+        text = ",".join(compact(v, limit) for v in value)
     else:
         text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
-    return truncate(flat(text), width)
+    return truncate(visible(text), limit)
 
 
 def _is_scalar(value: Any) -> bool:

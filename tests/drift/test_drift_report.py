@@ -324,7 +324,7 @@ def test_tables_print_through_the_shared_writer():
         (["v1", "v1beta1"], "v1,v1beta1"),
         ([{"name": "v1"}], '[{"name":"v1"}]'),
         ({"type": "string", "format": "date-time"}, '{"type":"string","format":"date-time"}'),
-        ("a\nb\tc\x1b[31m", "a b c [31m"),
+        ("a\nb\tc\x1b[31m", "a\\nb\\tc\\x1b[31m"),  # shown, never obeyed
         ("x" * 100, "x" * 59 + "…"),
         ({"description": "y" * 100}, '{"description":"' + "y" * 43 + "…"),
     ],
@@ -458,7 +458,7 @@ HOSTILE = [
         ("#1", "&#35;&#8203;1"),
         ("| col |", "\\| col \\|"),
         ("**bold**", "\\*\\*bold\\*\\*"),
-        ("a\nb\r\tc\u202ed", "a b  c d"),
+        ("a\nb\r\tc\u202ed", "a\\\\nb\\\\r\\\\tc\\\\u202ed"),  # renders as a\nb\r\tc\u202ed
         ("</details>", "&lt;/details&gt;"),
         ("<!-- x -->", "&lt;\\!\\-\\- x \\-\\-&gt;"),
         ("a&b \"q\" 'q'", "a&amp;b &quot;q&quot; &#39;q&#39;"),

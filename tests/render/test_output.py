@@ -24,12 +24,13 @@ def test_plain_columns_when_piped():
     assert stream.getvalue() == "NAME           COUNT\ncert-manager   6\nkafka          10\n"
 
 
-def test_rich_table_on_a_terminal_without_color():
-    stream = Terminal()
-    output.write_tables([TABLE], stream, color=False)
-    out = stream.getvalue()
-    assert "┃ NAME" in out and "│ cert-manager │" in out
-    assert "\x1b[" not in out  # NO_COLOR: no escape sequences
+def test_a_terminal_without_color_gets_the_same_columns_as_a_pipe():
+    """kubectl's columns everywhere: no boxes, nothing folded, no escape sequences."""
+    terminal, pipe = Terminal(), io.StringIO()
+    output.write_tables([TABLE], terminal, color=False)
+    output.write_tables([TABLE], pipe, color=False)
+    assert terminal.getvalue() == pipe.getvalue()
+    assert "\x1b[" not in terminal.getvalue() and "│" not in terminal.getvalue()
 
 
 def test_several_plain_tables_are_titled_and_empty_ones_say_so():
