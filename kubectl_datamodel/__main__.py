@@ -8,9 +8,19 @@ Nothing but ``sys`` is imported before the guard.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 
 def main() -> None:
+    _cli().main()
+
+
+def complete() -> None:
+    """``kubectl_complete-datamodel``, which kubectl 1.26+ runs to complete `kubectl datamodel`."""
+    _cli().complete(sys.argv[1:])
+
+
+def _cli() -> Any:
     try:
         from kubectl_datamodel import cli
     except BaseException as exc:
@@ -21,7 +31,7 @@ def main() -> None:
             raise
         sys.stderr.write("\ninterrupted; nothing was written\n")
         sys.exit(ExitStatus.INTERRUPTED)
-    cli.main()
+    return cli
 
 
 if __name__ == "__main__":

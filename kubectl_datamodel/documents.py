@@ -42,7 +42,7 @@ def read_all(path: Path, role: str = "", limits: ReadLimits = DEFAULT_LIMITS) ->
         if size > limits.file_size:
             raise errors.ManifestError(
                 f"{role}{path}: {_size(size)} is larger than the {_size(limits.file_size)} a "
-                "file may be (--limit file-size=SIZE raises it)"
+                "file may be (--read-limit file-size=SIZE raises it)"
             )
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -94,13 +94,13 @@ def _check_document_size(path: Path, text: str, start: int, end: int, limits: Re
         line = text.count("\n", 0, start) + 1
         raise errors.ManifestError(
             f"{path}:{line}: a document of {_size(end - start)} is larger than the "
-            f"{_size(limits.document_size)} one may be (--limit document-size=SIZE raises it)"
+            f"{_size(limits.document_size)} one may be (--read-limit document-size=SIZE raises it)"
         )
 
 
 def _too_deep(where: str, limits: ReadLimits) -> errors.ManifestError:
     return errors.ManifestError(
-        f"{where}: nested deeper than {limits.depth} levels (--limit depth=N raises the limit)"
+        f"{where}: nested deeper than {limits.depth} levels (--read-limit depth=N raises the limit)"
     )
 
 
@@ -166,7 +166,7 @@ def _check_structure(path: Path, text: str, limits: ReadLimits) -> None:
             if added > limits.aliases:
                 raise errors.ManifestError(
                     f"{_where(path, event.start_mark)}: YAML aliases expand to more than "
-                    f'{limits.aliases:,} nodes (a "billion laughs" file?); --limit aliases=N '
+                    f'{limits.aliases:,} nodes (a "billion laughs" file?); --read-limit aliases=N '
                     "raises the limit"
                 )
             _add(sizes, anchors, None, size)

@@ -37,7 +37,7 @@ class ReadLimits:
     cannot take the machine down: its size, one YAML document's size, how deep it nests, and
     how many nodes YAML aliases may add (a 1 KB "billion laughs" file expands to gigabytes).
     The defaults sit far above real manifests: the deepest document in the shared corpus
-    nests 40 levels, and etcd refuses objects over 1.5 MiB. ``snapshot --limit NAME=VALUE``
+    nests 40 levels, and etcd refuses objects over 1.5 MiB. ``snapshot --read-limit NAME=VALUE``
     raises one."""
 
     file_size: int = 256 * MIB
@@ -45,7 +45,7 @@ class ReadLimits:
     depth: int = 100
     aliases: int = 100_000
 
-    NAMES = ("file-size", "document-size", "depth", "aliases")  # as --limit spells them
+    NAMES = ("file-size", "document-size", "depth", "aliases")  # as --read-limit spells them
 
 
 @dataclasses.dataclass(frozen=True)

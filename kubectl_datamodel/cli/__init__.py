@@ -18,8 +18,10 @@ from kubectl_datamodel import __version__, errors, interrupts
 from kubectl_datamodel.cli import (
     analyze,
     common,
+    completion,
     database,
     diff,
+    flags,
     inventory,
     query,
     report,
@@ -41,12 +43,16 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     context_settings={"help_option_names": ["-h", "--help"]},
     add_completion=False,
+    rich_markup_mode=None,
 )
 app.command("snapshot", help=snapshot.HELP, epilog=snapshot.EPILOG)(snapshot.snapshot)
 app.command("diff", help=diff.HELP, epilog=diff.EPILOG)(diff.diff)
 app.command("query", help=query.HELP, epilog=query.EPILOG)(query.query_command)
 app.command("analyze", help=analyze.HELP, epilog=analyze.EPILOG)(analyze.analyze_command)
 app.command("report", help=report.HELP, epilog=report.EPILOG)(report.report_command)
+app.command("completion", help=completion.HELP, epilog=completion.EPILOG)(
+    completion.completion_command
+)
 app.add_typer(database.app, name="database")
 app.add_typer(inventory.crd_app, name="crd")
 app.add_typer(inventory.operators_app, name="operators")
@@ -62,7 +68,7 @@ def _show_version(value: bool) -> None:
 @app.callback()
 def root(
     ctx: typer.Context,
-    db_path: common.DbPathOption = None,
+    db_path: flags.DbPath = None,
     debug: Annotated[  # noqa: ARG001 - read by run() before Typer parses anything
         bool, typer.Option("--debug", help="Show tracebacks on errors.")
     ] = False,
@@ -79,12 +85,29 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(run(argv))
 
 
+def complete(words: list[str]) -> None:
+    """``kubectl_complete-datamodel``: what kubectl asks for when `kubectl datamodel <TAB>`
+    is typed (Cobra's protocol), printed, one candidate a line."""
+    from typer.main import get_command
+
+    common.print_lines(completion.plugin_completions(get_command(app), words))
+
+
 def run(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     before = len(interrupts.written())  # what this command writes is noted after these
+    if completion.COMPLETE_VAR in os.environ:  # the shell asks, through Typer's scripts
+        from typer._completion_classes import completion_init
+
+        completion_init()
     try:
-        result = app(args=args, prog_name=PROG_NAME, standalone_mode=False)
+        result = app(
+            args=args,
+            prog_name=PROG_NAME,
+            complete_var=completion.COMPLETE_VAR,
+            standalone_mode=False,
+        )
         sys.stdout.flush()  # a full disk or a closed pipe shows here, not at exit
     except (KeyboardInterrupt, typer.Abort):
         return _interrupted(before)

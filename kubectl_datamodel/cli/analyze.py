@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from kubectl_datamodel import analysis, contract, errors, store
-from kubectl_datamodel.cli import common
+from kubectl_datamodel.cli import common, completion, flags
 from kubectl_datamodel.exit import ExitStatus
-from kubectl_datamodel.render import analysis as render
 from kubectl_datamodel.render import output
-from kubectl_datamodel.store import refs
 
+if TYPE_CHECKING:
+    from kubectl_datamodel import analysis
+
+VIEWS = ("security", "resources", "deprecations", "overview", "history")  # analysis.VIEWS
 HELP = (
     "Analyse a stored snapshot. VIEW is one of: "
-    + ", ".join(analysis.VIEWS)
+    + ", ".join(VIEWS)
     + " (security posture and RBAC of operators, their requests and limits, deprecated CRD "
     "versions, what the snapshot holds, how its cluster context changed over time). SNAPSHOT "
     "is an id, latest, latest~N or CONTEXT@latest[~N] (default: latest). Exit status 3 when a "
@@ -27,45 +28,67 @@ EPILOG = (
 )
 
 
+def _views(incomplete: str) -> list[str]:
+    return [view for view in VIEWS if view.startswith(incomplete)]
+
+
 def analyze_command(
     ctx: typer.Context,
-    view: Annotated[str, typer.Argument(metavar="VIEW", help="What to analyse.")],
+    view: Annotated[
+        str,
+        typer.Argument(
+            metavar="VIEW", help="What to analyse.", autocompletion=_views, show_default=False
+        ),
+    ],
     snapshot: Annotated[
         str,
         typer.Argument(
-            metavar="SNAPSHOT", help="The snapshot (default: latest).", show_default=False
+            metavar="SNAPSHOT",
+            help="The snapshot (default: latest).",
+            autocompletion=completion.snapshots,
+            show_default=False,
         ),
     ] = "latest",
     cluster_context: Annotated[
         str | None,
         typer.Option(
             "--cluster-context",
+            "--context",
+            metavar="CONTEXT",
             help="The cluster context latest counts from (and history covers).",
+            autocompletion=completion.contexts,
+            show_default=False,
         ),
     ] = None,
     fmt: Annotated[
         common.FindingsFormat,
-        typer.Option("--output", "-o", help="Output format.", case_sensitive=False),
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FORMAT",
+            help="table, markdown, json or yaml.",
+            case_sensitive=False,
+            show_default=False,
+        ),
     ] = common.FindingsFormat.TABLE,
     fail_on: Annotated[
         str,
         typer.Option(
             "--fail-on",
             metavar="LEVEL",
-            help="Exit 3 when a finding is at or above LEVEL: none, any, warning or critical.",
+            help="Exit 3 when a finding is at or above LEVEL: none (the default), any, "
+            "warning or critical.",
+            show_default=False,
         ),
     ] = "none",
-    db_path: common.DbPathOption = None,
+    db_path: flags.DbPath = None,
 ) -> int:
+    from kubectl_datamodel import analysis, store
+
     threshold = common.fail_on(fail_on, analysis.Level)
     analysis.check_view(view)
-    ref = refs.parse(snapshot)
-    if ref.path is not None:
-        raise errors.UsageError(
-            f"{snapshot}: analyze reads snapshots stored in the database, not export files"
-        )
     with store.open_store(common.db_path(ctx, db_path)) as db:
-        snapshot_id = refs.snapshot_id(ref, db, cluster_context)
+        snapshot_id = common.snapshot_id(db, snapshot, cluster_context, "analyze")
         result = analysis.analyze(db, view, snapshot_id, cluster_context)
     _render(result, fmt, threshold)
     if threshold is not None and result.at_or_above(threshold):
@@ -76,6 +99,9 @@ def analyze_command(
 def _render(
     result: analysis.Analysis, fmt: common.FindingsFormat, threshold: analysis.Level | None
 ) -> None:
+    from kubectl_datamodel import contract
+    from kubectl_datamodel.render import analysis as render
+
     if fmt is common.FindingsFormat.TABLE:
         common.print_tables(render.tables(result))
         typer.echo(render.summary_line(result))

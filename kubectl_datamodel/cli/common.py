@@ -1,4 +1,5 @@
-"""What every command shares: option types, the database path, output, confirmation."""
+"""What every command shares: the database path, capture options from flags, output,
+confirmation. The flags themselves are in ``flags``."""
 
 from __future__ import annotations
 
@@ -10,14 +11,14 @@ import re
 import sys
 import tempfile
 import typing
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Annotated, TextIO, TypeVar
+from typing import Any, TextIO, TypeVar
 
 import typer
 
-from kubectl_datamodel import errors, levels, model, store
-from kubectl_datamodel.options import DEFAULT_BURST, CaptureOptions, ClusterOptions, ReadLimits
+from kubectl_datamodel import errors, levels, model
+from kubectl_datamodel.options import CaptureOptions, ClusterOptions, ReadLimits
 from kubectl_datamodel.render import output
 
 
@@ -28,91 +29,6 @@ class GlobalOptions:
     db_path: Path | None = None
 
 
-DbPathOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--db-path",
-        help=f"Database file (default: ${store.ENV_VAR}, else {store.DEFAULT_PATH}).",
-        show_default=False,
-    ),
-]
-OutputOption = Annotated[
-    output.Format,
-    typer.Option("--output", "-o", help="Output format.", case_sensitive=False),
-]
-FromDirOption = Annotated[
-    list[Path] | None,
-    typer.Option(
-        "--from-dir",
-        help="Read manifests (.yaml/.yml/.json) recursively from DIR. Repeatable.",
-        metavar="DIR",
-    ),
-]
-FromFileOption = Annotated[
-    list[Path] | None,
-    typer.Option("--from-file", "-f", help="Read manifests from FILE. Repeatable.", metavar="FILE"),
-]
-ContextOption = Annotated[
-    str | None,
-    typer.Option(
-        "--context",
-        help=(
-            "kubeconfig context to read (default: its current context); with --from-dir, the "
-            "name the snapshot is stored under (default: the input folder's name)."
-        ),
-    ),
-]
-KubeconfigOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--kubeconfig",
-        help="kubeconfig file (default: $KUBECONFIG's files merged, else ~/.kube/config).",
-        show_default=False,
-    ),
-]
-RequestTimeoutOption = Annotated[
-    str,
-    typer.Option(
-        "--request-timeout",
-        help="Give up on a request after this long (e.g. 10s, 1m); 0 waits forever.",
-    ),
-]
-ConcurrencyOption = Annotated[
-    int,
-    typer.Option("--concurrency", min=1, max=64, help="Requests in flight at once."),
-]
-QpsOption = Annotated[
-    float,
-    typer.Option(
-        "--qps",
-        min=0,
-        help=f"Client-side limit on requests per second (burst {DEFAULT_BURST}); 0: none.",
-    ),
-]
-QuietOption = Annotated[
-    bool, typer.Option("--quiet", "-q", help="No progress display and no notices.")
-]
-NamespaceOption = Annotated[
-    str | None,
-    typer.Option("--namespace", "-n", help="Only objects in this namespace (and cluster-scoped)."),
-]
-AllNamespacesOption = Annotated[
-    bool, typer.Option("--all-namespaces", "-A", help="All namespaces (the default).")
-]
-NotesOption = Annotated[str | None, typer.Option("--notes", help="Annotate the snapshot.")]
-LimitOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--limit",
-        metavar="NAME=VALUE",
-        help=(
-            "Change a limit on reading manifests: file-size and document-size (256MiB and "
-            "64MiB; units KiB, MiB, GiB), depth (100 levels), aliases (100000 nodes that YAML "
-            "aliases may add). Repeatable."
-        ),
-        show_default=False,
-    ),
-]
 R = TypeVar("R", bound=levels.Ranked)
 
 
@@ -138,16 +54,12 @@ def fail_on(text: str, scale: type[R]) -> R | None:
         raise errors.UsageError(f"--fail-on {text!r}: expected {expected}") from None
 
 
-ClusterContextOption = Annotated[
-    str | None,
-    typer.Option("--cluster-context", help="Only snapshots of this cluster context."),
-]
-
-
 def db_path(ctx: typer.Context, command_value: Path | None) -> Path:
     """The command's --db-path, else the global one, else $KUBECTL_DATAMODEL_DB, else default."""
     global_options = ctx.find_root().obj
     fallback = global_options.db_path if isinstance(global_options, GlobalOptions) else None
+    from kubectl_datamodel import store
+
     return store.resolve_path(command_value, fallback)
 
 
@@ -196,19 +108,20 @@ def capture_options(
 
 
 def read_limits(values: Sequence[str]) -> ReadLimits:
-    """``--limit NAME=VALUE``, each over the defaults: sizes take KiB, MiB or GiB."""
+    """``--read-limit NAME=VALUE``, each over the defaults: sizes take KiB, MiB or GiB."""
     chosen: dict[str, int] = {}
     for text in values:
         name, equals, value = text.partition("=")
         name = name.strip()
         if not equals or name not in ReadLimits.NAMES:
+            names = ", ".join(ReadLimits.NAMES)
             raise errors.UsageError(
-                f"--limit {text!r}: expected NAME=VALUE, NAME one of {', '.join(ReadLimits.NAMES)}"
+                f"--read-limit {text!r}: expected NAME=VALUE, NAME one of {names}"
             )
         number = _size(value) if name.endswith("size") else _count(value)
         if number is None or number < 1:
             unit = "a size such as 512MiB" if name.endswith("size") else "a whole number"
-            raise errors.UsageError(f"--limit {text!r}: expected {unit}")
+            raise errors.UsageError(f"--read-limit {text!r}: expected {unit}")
         chosen[name.replace("-", "_")] = number
     return dataclasses.replace(ReadLimits(), **chosen)
 
@@ -249,8 +162,12 @@ def color_enabled(stream: TextIO = sys.stdout) -> bool:
     return stream.isatty() and "NO_COLOR" not in os.environ
 
 
-def print_tables(tables: Sequence[model.Table]) -> None:
-    output.write_tables(tables, sys.stdout, color=color_enabled())
+def print_tables(tables: Sequence[model.Table], headers: bool = True) -> None:
+    output.write_tables(tables, sys.stdout, color=color_enabled(), headers=headers)
+
+
+def print_lines(lines: Iterable[str]) -> None:
+    sys.stdout.writelines(f"{line}\n" for line in lines)
 
 
 def print_document(document: model.JSON, fmt: output.Format) -> None:
@@ -263,6 +180,24 @@ def warn(message: str) -> None:
 
 def info(message: str) -> None:
     typer.echo(message, err=True)
+
+
+def note(message: str) -> None:
+    """Something the user did not ask for but should know (which context `latest` took)."""
+    typer.echo(f"note: {message}", err=True)
+
+
+def snapshot_id(db: Any, reference: str, cluster_context: str | None, reader: str) -> int:
+    """The stored snapshot a SNAPSHOT argument names (an id, latest, latest~N,
+    CONTEXT@latest[~N]); export files are for `diff`. ``reader`` names the command."""
+    from kubectl_datamodel.store import refs
+
+    ref = refs.parse(reference)
+    if ref.path is not None:
+        raise errors.UsageError(
+            f"{reference}: {reader} reads snapshots stored in the database, not export files"
+        )
+    return refs.snapshot_id(ref, db, cluster_context, say=note)
 
 
 def confirm(action: str, yes: bool) -> None:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import datetime
+import enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from kubectl_datamodel import contract, errors, store
-from kubectl_datamodel.cli import common, snapshot
-from kubectl_datamodel.render import output, snapshots
-from kubectl_datamodel.store import retention
+from kubectl_datamodel import errors
+from kubectl_datamodel.cli import common, completion, flags, snapshot
+from kubectl_datamodel.render import output
 
 app = typer.Typer(
     help="Manage and inspect stored snapshots.",
@@ -24,20 +23,43 @@ app.command(
     epilog=snapshot.EPILOG.replace("datamodel snapshot", "datamodel database store"),
 )(snapshot.snapshot)
 
-IdArgument = Annotated[int, typer.Argument(help="Snapshot id (see `database list`).")]
-YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
-FileOption = Annotated[
-    Path | None,
-    typer.Option("--file", help="Write to FILE instead of stdout (.yaml/.yml means YAML)."),
+SnapshotArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="SNAPSHOT",
+        help="An id, latest, latest~N or CONTEXT@latest[~N] (see `database list`).",
+        autocompletion=completion.snapshots,
+        show_default=False,
+    ),
 ]
-IncludeSpecsOption = Annotated[
+Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+File = Annotated[
+    Path | None,
+    typer.Option(
+        "--file",
+        metavar="FILE",
+        help="Write to FILE instead of stdout (.yaml or .yml: YAML).",
+        show_default=False,
+    ),
+]
+IncludeSpecs = Annotated[
     bool, typer.Option("--include-specs", help="Include each object's full stored spec.")
 ]
-DocumentFormatOption = Annotated[
-    output.Format | None,
+
+
+class DocumentFormat(str, enum.Enum):
+    """What an export is written as."""
+
+    JSON = "json"
+    YAML = "yaml"
+
+
+ExportFormat = Annotated[
+    DocumentFormat | None,
     typer.Option(
         "--output",
         "-o",
+        metavar="FORMAT",
         help="json or yaml (default: from --file, else json).",
         case_sensitive=False,
         show_default=False,
@@ -46,69 +68,97 @@ DocumentFormatOption = Annotated[
 
 
 @app.command(
-    "list", epilog="Example: kubectl datamodel database list --cluster-context prod -o json"
+    "list", epilog="Example: kubectl datamodel database list --context prod -o wide --no-headers"
 )
 def list_(
     ctx: typer.Context,
-    cluster_context: common.ClusterContextOption = None,
+    cluster_context: flags.ClusterContext = None,
     limit: Annotated[
-        int | None, typer.Option("--limit", min=1, help="At most N, newest first.")
+        int | None,
+        typer.Option("--limit", min=1, metavar="N", help="At most N, newest first."),
     ] = None,
-    fmt: common.OutputOption = output.Format.TABLE,
-    db_path: common.DbPathOption = None,
+    fmt: flags.Output = output.Format.TABLE,
+    no_headers: flags.NoHeaders = False,
+    sort_by: flags.SortBy = None,
+    db_path: flags.DbPath = None,
 ) -> None:
     """List stored snapshots, newest first."""
+    from kubectl_datamodel import store
+    from kubectl_datamodel.render import listing, snapshots
+
+    shown = listing.view(fmt, not no_headers, sort_by, None)
     with store.open_store(common.db_path(ctx, db_path)) as db:
         summaries = db.list_snapshots(cluster_context=cluster_context, limit=limit)
-    if fmt.is_table:
-        common.print_tables([snapshots.snapshots_table(summaries, fmt is output.Format.WIDE)])
+    summaries = listing.chosen(summaries, shown)
+    if fmt is output.Format.NAME:
+        common.print_lines(f"snapshot/{s.id}" for s in summaries)
+    elif fmt.is_table:
+        common.print_tables([snapshots.snapshots_table(summaries, shown.wide)], shown.headers)
     else:
         common.print_document(snapshots.snapshot_list(summaries), fmt)
 
 
-@app.command("show", epilog="Example: kubectl datamodel database show 1 -o yaml")
+@app.command(
+    "show", epilog="Example: kubectl datamodel database show latest -o wide -l app=cert-manager"
+)
 def show(
     ctx: typer.Context,
-    snapshot_id: IdArgument,
-    fmt: common.OutputOption = output.Format.TABLE,
-    db_path: common.DbPathOption = None,
+    reference: SnapshotArgument,
+    cluster_context: flags.ClusterContext = None,
+    fmt: flags.Output = output.Format.TABLE,
+    no_headers: flags.NoHeaders = False,
+    sort_by: flags.SortBy = None,
+    selector: flags.Selector = None,
+    db_path: flags.DbPath = None,
 ) -> None:
-    """Show one snapshot: its header and its CRDs, operators and CSVs."""
+    """Show one snapshot: its header and the records of every kind it captured."""
+    from kubectl_datamodel import store
+    from kubectl_datamodel.render import listing, snapshots
+
+    shown = listing.view(fmt, not no_headers, sort_by, selector)
     with store.open_store(common.db_path(ctx, db_path)) as db:
-        stored = db.get_snapshot(snapshot_id)
-    if fmt.is_table:
-        wide = fmt is output.Format.WIDE
-        common.print_tables(
-            [
-                snapshots.summary_table(stored.summary),
-                snapshots.crds_table(stored.crds, wide),
-                snapshots.operators_table(stored.operators, wide),
-                snapshots.csvs_table(stored.csvs, wide),
-                *snapshots.captured_tables(stored, wide),
-                *([snapshots.warnings_table(stored.warnings)] if stored.warnings else []),
-            ]
+        stored = db.get_snapshot(
+            common.snapshot_id(db, reference, cluster_context, "database show")
         )
+    sections = snapshots.sections_shown(stored)
+    if sort_by is not None:
+        listing.check_field([getattr(stored, s) for s in sections], sort_by)
+    records = {s: listing.chosen(getattr(stored, s), shown, strict=False) for s in sections}
+    if fmt is output.Format.NAME:
+        common.print_lines(n for s in sections for n in listing.names(s, records[s]))
+    elif fmt.is_table:
+        tables = [
+            snapshots.summary_table(stored.summary),
+            *(snapshots.TABLES[s](records[s], shown.wide) for s in sections),
+            *([snapshots.warnings_table(stored.warnings)] if stored.warnings else []),
+        ]
+        common.print_tables(tables, shown.headers)
     else:
-        common.print_document(snapshots.snapshot_document(stored), fmt)
+        common.print_document(snapshots.snapshot_document(stored, records=records), fmt)
 
 
 @app.command(
-    "export", epilog="Example: kubectl datamodel database export 1 --file s1.json --include-specs"
+    "export",
+    epilog="Example: kubectl datamodel database export latest --file s1.json --include-specs",
 )
 def export(
     ctx: typer.Context,
-    snapshot_id: IdArgument,
-    file: FileOption = None,
-    fmt: DocumentFormatOption = None,
-    include_specs: IncludeSpecsOption = False,
+    reference: SnapshotArgument,
+    file: File = None,
+    fmt: ExportFormat = None,
+    include_specs: IncludeSpecs = False,
     crds_only: Annotated[bool, typer.Option("--crds-only", help="Only CRDs.")] = False,
     operators_only: Annotated[
         bool, typer.Option("--operators-only", help="Only operators.")
     ] = False,
     olm_only: Annotated[bool, typer.Option("--olm-only", help="Only OLM CSVs.")] = False,
-    db_path: common.DbPathOption = None,
+    cluster_context: flags.ClusterContext = None,
+    db_path: flags.DbPath = None,
 ) -> None:
     """Export one snapshot as JSON or YAML, to a file or stdout."""
+    from kubectl_datamodel import store
+    from kubectl_datamodel.render import snapshots
+
     chosen = [
         name
         for name, flag in (("crds", crds_only), ("operators", operators_only), ("csvs", olm_only))
@@ -116,14 +166,15 @@ def export(
     ]
     if len(chosen) > 1:
         raise errors.UsageError("--crds-only, --operators-only and --olm-only exclude each other")
-    fmt = _document_format(fmt, file)
+    written = _document_format(fmt, file)
     with store.open_store(common.db_path(ctx, db_path)) as db:
+        snapshot_id = common.snapshot_id(db, reference, cluster_context, "database export")
         stored = db.get_snapshot(snapshot_id, include_specs=include_specs)
     document = snapshots.snapshot_document(
         stored, include_specs=include_specs, sections=chosen or None
     )
     with common.output_stream(file) as stream:
-        output.write_document(document, fmt, stream)
+        output.write_document(document, written, stream)
     if file is not None:
         common.info(f"snapshot {snapshot_id} exported to {file}")
 
@@ -133,14 +184,17 @@ def export(
 )
 def export_all(
     ctx: typer.Context,
-    file: FileOption = None,
-    fmt: DocumentFormatOption = None,
-    include_specs: IncludeSpecsOption = False,
-    cluster_context: common.ClusterContextOption = None,
-    db_path: common.DbPathOption = None,
+    file: File = None,
+    fmt: ExportFormat = None,
+    include_specs: IncludeSpecs = False,
+    cluster_context: flags.ClusterContext = None,
+    db_path: flags.DbPath = None,
 ) -> None:
     """Export every snapshot (oldest first) as one JSON or YAML document."""
-    fmt = _document_format(fmt, file)
+    from kubectl_datamodel import contract, store
+    from kubectl_datamodel.render import snapshots
+
+    written = _document_format(fmt, file)
     with store.open_store(common.db_path(ctx, db_path)) as db:
         summaries = db.list_snapshots(cluster_context=cluster_context)
         items = [
@@ -150,40 +204,73 @@ def export_all(
             for s in reversed(summaries)
         ]
     with common.output_stream(file) as stream:
-        output.write_document(
-            contract.envelope("SnapshotExportList", {"items": items}), fmt, stream
-        )
+        document = contract.envelope("SnapshotExportList", {"items": items})
+        output.write_document(document, written, stream)
+
+
+class StatsFormat(str, enum.Enum):
+    TABLE = "table"
+    JSON = "json"
+    YAML = "yaml"
 
 
 @app.command("stats", epilog="Example: kubectl datamodel database stats -o json")
 def stats(
     ctx: typer.Context,
-    fmt: common.OutputOption = output.Format.TABLE,
-    db_path: common.DbPathOption = None,
+    fmt: Annotated[
+        StatsFormat,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FORMAT",
+            help="table, json or yaml.",
+            case_sensitive=False,
+            show_default=False,
+        ),
+    ] = StatsFormat.TABLE,
+    db_path: flags.DbPath = None,
 ) -> None:
     """Size, snapshot counts per cluster, row counts and the space deduplication saves."""
+    from kubectl_datamodel import contract, store
+    from kubectl_datamodel.render import snapshots
+
     with store.open_store(common.db_path(ctx, db_path)) as db:
         figures = db.stats()
-    if fmt.is_table:
+    if fmt is StatsFormat.TABLE:
         common.print_tables(snapshots.stats_tables(figures))
     else:
-        common.print_document(contract.envelope("DatabaseStats", figures), fmt)
+        document = contract.envelope("DatabaseStats", figures)
+        common.print_document(document, output.Format(fmt.value))
 
 
 @app.command("delete", epilog="Example: kubectl datamodel database delete 3 4 --yes")
 def delete(
     ctx: typer.Context,
-    snapshot_ids: Annotated[list[int], typer.Argument(help="Snapshot ids.", show_default=False)],
-    yes: YesOption = False,
-    db_path: common.DbPathOption = None,
+    references: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="SNAPSHOT...",
+            help="Ids, latest, latest~N or CONTEXT@latest[~N].",
+            autocompletion=completion.snapshots,
+            show_default=False,
+        ),
+    ],
+    cluster_context: flags.ClusterContext = None,
+    yes: Yes = False,
+    db_path: flags.DbPath = None,
 ) -> None:
-    """Delete snapshots by id (all or none: an unknown id deletes nothing)."""
+    """Delete snapshots (all or none: an unknown one deletes nothing)."""
+    from kubectl_datamodel import store
+
     with store.open_store(common.db_path(ctx, db_path)) as db:
-        for snapshot_id in snapshot_ids:
-            db.summary(snapshot_id)  # fail on an unknown id before asking
-        shown = ", ".join(str(i) for i in snapshot_ids)
+        ids = list(
+            dict.fromkeys(
+                common.snapshot_id(db, r, cluster_context, "database delete") for r in references
+            )
+        )
+        shown = ", ".join(str(i) for i in ids)
         common.confirm(f"delete snapshot(s) {shown}", yes)
-        deleted = db.delete_snapshots(snapshot_ids)
+        deleted = db.delete_snapshots(ids)
     common.info(f"deleted {len(deleted)} snapshot(s): {shown}")
 
 
@@ -194,22 +281,30 @@ def delete(
 def cleanup(
     ctx: typer.Context,
     keep: Annotated[
-        int | None, typer.Option("--keep", help="Keep the newest N per cluster context.")
+        int | None,
+        typer.Option("--keep", metavar="N", help="Keep the newest N per cluster context."),
     ] = None,
     older_than: Annotated[
         str | None,
         typer.Option(
-            "--older-than", help="Delete snapshots older than AGE ('30 days', '12h') or a date."
+            "--older-than",
+            metavar="AGE",
+            help="Delete snapshots older than AGE ('30 days', '12h') or a date (2026-01-31).",
         ),
     ] = None,
-    cluster_context: common.ClusterContextOption = None,
+    cluster_context: flags.ClusterContext = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Only show what would be deleted.")
     ] = False,
-    yes: YesOption = False,
-    db_path: common.DbPathOption = None,
+    yes: Yes = False,
+    db_path: flags.DbPath = None,
 ) -> None:
     """Delete old snapshots: keep the newest N per cluster, and/or drop those older than AGE."""
+    import datetime
+
+    from kubectl_datamodel import store
+    from kubectl_datamodel.store import retention
+
     now = datetime.datetime.now(datetime.timezone.utc)
     cutoff = retention.parse_cutoff(older_than, now) if older_than is not None else None
     retention.check(keep=keep, cutoff=cutoff)  # before touching the database
@@ -230,10 +325,8 @@ def cleanup(
     common.info(f"deleted {len(ids)} snapshot(s): {listing}")
 
 
-def _document_format(fmt: output.Format | None, file: Path | None) -> output.Format:
+def _document_format(fmt: DocumentFormat | None, file: Path | None) -> output.Format:
     if fmt is None:
         suffix = file.suffix.lower() if file else ""
         return output.Format.YAML if suffix in (".yaml", ".yml") else output.Format.JSON
-    if fmt.is_table:
-        raise errors.UsageError(f"-o {fmt.value}: export writes json or yaml")
-    return fmt
+    return output.Format(fmt.value)

@@ -6,25 +6,27 @@ import contextlib
 import functools
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from kubectl_datamodel import drift, errors, store
-from kubectl_datamodel.capture import files
-from kubectl_datamodel.cli import common, snapshot
-from kubectl_datamodel.drift import changes, ignore, sides
+from kubectl_datamodel import errors
+from kubectl_datamodel.cli import common, completion, flags, snapshot
 from kubectl_datamodel.exit import ExitStatus
 from kubectl_datamodel.options import DEFAULT_CONCURRENCY, DEFAULT_QPS
-from kubectl_datamodel.render import drift as drift_text
-from kubectl_datamodel.render import output
-from kubectl_datamodel.store import refs
+from kubectl_datamodel.render import output, text
+
+if TYPE_CHECKING:
+    from kubectl_datamodel import store
+    from kubectl_datamodel.drift import changes, sides
+    from kubectl_datamodel.store import refs
 
 HELP = (
     "Report drift between two snapshots: what was added, removed and changed, and which "
     "changes break clients. OLD and NEW are snapshot ids, latest, latest~N, "
-    "CONTEXT@latest[~N], or files written by `database export`; by default the latest two "
-    "snapshots. Exit status 3 when a change is at or above --fail-on."
+    "CONTEXT@latest[~N], or files written by `database export`; one alone is compared with "
+    "the newest snapshot of its context, none means the latest two. Exit status 3 when a "
+    "change is at or above --fail-on."
 )
 EPILOG = (
     "Examples: kubectl datamodel diff 1 2 -o markdown --fail-on breaking  |  "
@@ -37,7 +39,12 @@ def diff(
     ctx: typer.Context,
     references: Annotated[
         list[str] | None,
-        typer.Argument(metavar="[OLD] [NEW]", help="What to compare.", show_default=False),
+        typer.Argument(
+            metavar="[OLD [NEW]]",
+            help="What to compare (see above).",
+            autocompletion=completion.snapshots,
+            show_default=False,
+        ),
     ] = None,
     against_dir: Annotated[
         list[Path] | None,
@@ -45,32 +52,50 @@ def diff(
             "--against-dir",
             metavar="DIR",
             help="Compare with the manifests in DIR (desired state; not stored). Repeatable.",
+            show_default=False,
         ),
     ] = None,
     against_file: Annotated[
         list[Path] | None,
-        typer.Option("--against-file", metavar="FILE", help="Like --against-dir, for a file."),
+        typer.Option(
+            "--against-file",
+            metavar="FILE",
+            help="Like --against-dir, for a file.",
+            show_default=False,
+        ),
     ] = None,
     against_live: Annotated[
         bool, typer.Option("--against-live", help="Compare with the cluster now (not stored).")
     ] = False,
-    cluster_context: common.ClusterContextOption = None,
+    cluster_context: flags.SnapshotContext = None,
     fmt: Annotated[
         common.FindingsFormat,
-        typer.Option("--output", "-o", help="Output format.", case_sensitive=False),
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FORMAT",
+            help="table, markdown (a pull-request comment), json or yaml.",
+            case_sensitive=False,
+            show_default=False,
+        ),
     ] = common.FindingsFormat.TABLE,
     fail_on: Annotated[
         str,
         typer.Option(
             "--fail-on",
             metavar="LEVEL",
-            help="Exit 3 when a change is at or above LEVEL: none, any, warning or breaking.",
+            help="Exit 3 when a change is at or above LEVEL: none (the default), any, warning "
+            "or breaking.",
+            show_default=False,
         ),
     ] = "none",
     ignore_file: Annotated[
         Path | None,
         typer.Option(
-            "--ignore", metavar="FILE", help="YAML rules silencing accepted drift (docs/drift.md)."
+            "--ignore",
+            metavar="FILE",
+            help="YAML rules silencing accepted drift (docs/drift.md).",
+            show_default=False,
         ),
     ] = None,
     markdown_file: Annotated[
@@ -79,6 +104,7 @@ def diff(
             "--markdown-file",
             metavar="FILE",
             help="Also write the Markdown report to FILE, whatever -o is (one run, two formats).",
+            show_default=False,
         ),
     ] = None,
     markdown_limit: Annotated[
@@ -87,28 +113,35 @@ def diff(
             "--markdown-limit",
             metavar="CHARS",
             min=1,
-            help="Cut Markdown to at most CHARS characters (GitHub's comment limit by default).",
+            help="Cut Markdown to at most CHARS characters (default: GitHub's comment limit, "
+            f"{text.GITHUB_COMMENT_LIMIT:,}).",
+            show_default=False,
         ),
-    ] = drift_text.MARKDOWN_LIMIT,
-    kubeconfig: common.KubeconfigOption = None,
-    context: common.ContextOption = None,
-    namespace: common.NamespaceOption = None,
-    request_timeout: common.RequestTimeoutOption = "30s",
-    concurrency: common.ConcurrencyOption = DEFAULT_CONCURRENCY,
-    qps: common.QpsOption = DEFAULT_QPS,
-    quiet: common.QuietOption = False,
-    limit: common.LimitOption = None,
-    db_path: common.DbPathOption = None,
+    ] = text.GITHUB_COMMENT_LIMIT,
+    kubeconfig: flags.Kubeconfig = None,
+    context: flags.Context = None,
+    namespace: flags.Namespace = None,
+    request_timeout: flags.RequestTimeout = "30s",
+    concurrency: flags.Concurrency = DEFAULT_CONCURRENCY,
+    qps: flags.Qps = DEFAULT_QPS,
+    quiet: flags.Quiet = False,
+    read_limit: flags.ReadLimit = None,
+    db_path: flags.DbPath = None,
 ) -> int:
+    from kubectl_datamodel import drift
+    from kubectl_datamodel.capture import files
+    from kubectl_datamodel.drift import changes, ignore, sides
+    from kubectl_datamodel.store import refs
+
     threshold = common.fail_on(fail_on, changes.Severity)
     rules = ignore.load(ignore_file) if ignore_file is not None else []
-    parsed = [refs.parse(text) for text in references or ()]
+    parsed = [refs.parse(word) for word in references or ()]
     against = bool(against_dir or against_file or against_live)
     _check_usage(parsed, against_dir or against_file, against_live)
     # Manifests are read (and refused, when hostile) before the database is opened.
-    limits = common.read_limits(limit or ())
     found = None
     if against_dir or against_file:
+        limits = common.read_limits(read_limit or ())
         found = files.read(against_dir or (), against_file or (), limits)
     with _database(ctx, db_path, parsed) as db:
         old, new = _sides(db, parsed, cluster_context, against)
@@ -167,6 +200,8 @@ def _database(
     ctx: typer.Context, db_path: Path | None, parsed: list[refs.Ref]
 ) -> Iterator[store.Store | None]:
     """The database, unless both sides are export files: those compare without one."""
+    from kubectl_datamodel import store
+
     if len(parsed) == 2 and all(r.path is not None for r in parsed):
         yield None
         return
@@ -177,20 +212,31 @@ def _database(
 def _sides(
     db: store.Store | None, parsed: list[refs.Ref], context: str | None, against: bool
 ) -> tuple[sides.Records, sides.Records | None]:
-    """OLD and NEW as given; one reference alone is compared with its context's latest. NEW
+    """OLD and NEW as given; one reference alone is compared with its context's newest. NEW
     is None when it comes from --against-*, which the caller captures."""
+    from kubectl_datamodel.drift import sides
+    from kubectl_datamodel.store import refs
+
     if not parsed:
         parsed = [refs.parse("latest")] if against else [refs.parse(t) for t in DEFAULT_REFS]
-    old = sides.resolve(parsed[0], db, context)
+    old = sides.resolve(parsed[0], db, context, common.note)
     if against:
         return old, None
-    if len(parsed) == 1:
-        return old, sides.resolve(refs.parse("latest"), db, old.side.cluster_context)
-    return old, sides.resolve(parsed[1], db, context)
+    if len(parsed) == 2:
+        return old, sides.resolve(parsed[1], db, context, common.note)
+    new = sides.resolve(refs.parse("latest"), db, old.side.cluster_context)
+    if new.side.snapshot_id == old.side.snapshot_id:
+        raise errors.UsageError(
+            f"diff {parsed[0].text}: snapshot {old.side.snapshot_id} is the newest of context "
+            f"{old.side.cluster_context}, so there is nothing newer to compare it with; name "
+            "two snapshots (diff OLD NEW) or compare with --against-dir or --against-live"
+        )
+    return old, new
 
 
 def _markdown(report: changes.DriftReport, limit: int, hint: str) -> Callable[[], str]:
     """The Markdown report, rendered once however many outputs ask for it."""
+    from kubectl_datamodel.render import drift as drift_text
 
     @functools.cache
     def render() -> str:
@@ -210,12 +256,14 @@ def _render(
     threshold: changes.Severity | None,
     markdown: Callable[[], str],
 ) -> None:
+    from kubectl_datamodel.render import drift as drift_text
+
     if fmt is common.FindingsFormat.TABLE:
         if report.changes:
             common.print_tables(drift_text.tables(report))
         typer.echo(drift_text.summary_line(report))
         for note in report.notes:
-            common.info(f"note: {note}")
+            common.note(note)
     elif fmt is common.FindingsFormat.MARKDOWN:
         typer.echo(markdown(), nl=False)
     else:

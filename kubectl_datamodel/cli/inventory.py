@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Annotated, Any
+import sys
+from collections.abc import Callable
+from typing import Annotated
 
 import typer
 
-from kubectl_datamodel import model, redaction
-from kubectl_datamodel.cli import common, snapshot
+from kubectl_datamodel.cli import common, flags, snapshot
 from kubectl_datamodel.options import DEFAULT_CONCURRENCY, DEFAULT_QPS
-from kubectl_datamodel.render import output, snapshots
+from kubectl_datamodel.render import output
 
 crd_app = typer.Typer(help="CustomResourceDefinitions.", no_args_is_help=True)
 operators_app = typer.Typer(
@@ -18,38 +18,39 @@ operators_app = typer.Typer(
 )
 olm_app = typer.Typer(help="OLM ClusterServiceVersions.", no_args_is_help=True)
 
-StoreOption = Annotated[
+StoreDb = Annotated[
     bool, typer.Option("--store-db", help="Also store what is listed as a snapshot.")
 ]
 
 
-def _lister(
-    component: str,
-    attribute: str,
-    list_kind: str,
-    table: Callable[[Sequence[Any], bool], model.Table],
-    noun: str,
-) -> Callable[..., None]:
+def _lister(component: str, section: str, list_kind: str, noun: str) -> Callable[..., None]:
     """Build the `list` command of one component; the three differ only in what they show."""
 
     def list_command(
         ctx: typer.Context,
-        from_dir: common.FromDirOption = None,
-        from_file: common.FromFileOption = None,
-        kubeconfig: common.KubeconfigOption = None,
-        context: common.ContextOption = None,
-        namespace: common.NamespaceOption = None,
-        all_namespaces: common.AllNamespacesOption = False,
-        request_timeout: common.RequestTimeoutOption = "30s",
-        concurrency: common.ConcurrencyOption = DEFAULT_CONCURRENCY,
-        qps: common.QpsOption = DEFAULT_QPS,
-        quiet: common.QuietOption = False,
-        fmt: common.OutputOption = output.Format.TABLE,
-        store_db: StoreOption = False,
-        notes: common.NotesOption = None,
-        limit: common.LimitOption = None,
-        db_path: common.DbPathOption = None,
+        from_dir: flags.FromDir = None,
+        from_file: flags.FromFile = None,
+        kubeconfig: flags.Kubeconfig = None,
+        context: flags.Context = None,
+        namespace: flags.Namespace = None,
+        all_namespaces: flags.AllNamespaces = False,
+        selector: flags.Selector = None,
+        fmt: flags.Output = output.Format.TABLE,
+        no_headers: flags.NoHeaders = False,
+        sort_by: flags.SortBy = None,
+        request_timeout: flags.RequestTimeout = "30s",
+        concurrency: flags.Concurrency = DEFAULT_CONCURRENCY,
+        qps: flags.Qps = DEFAULT_QPS,
+        quiet: flags.Quiet = False,
+        store_db: StoreDb = False,
+        notes: flags.Notes = None,
+        read_limit: flags.ReadLimit = None,
+        db_path: flags.DbPath = None,
     ) -> None:
+        from kubectl_datamodel import redaction
+        from kubectl_datamodel.render import listing, snapshots
+
+        shown = listing.view(fmt, not no_headers, sort_by, selector)
         options = common.capture_options(
             from_dirs=from_dir,
             from_files=from_file,
@@ -58,7 +59,7 @@ def _lister(
             all_namespaces=all_namespaces,
             components=[component],
             notes=notes,
-            limits=limit,
+            limits=read_limit,
             cluster=common.cluster_options(kubeconfig, context, request_timeout, concurrency, qps),
         )
         if store_db:
@@ -72,11 +73,16 @@ def _lister(
         # A listing's redacted values are salted afresh: nothing shown is unsalted, and the
         # digests need not match any database's.
         salt = redaction.new_salt()
-        records = [redaction.salted(r, salt) for r in getattr(result.snapshot, attribute)]
-        if fmt.is_table:
-            common.print_tables([table(records, fmt is output.Format.WIDE)])
-        else:
-            common.print_document(snapshots.record_list(list_kind, records), fmt)
+        records = [redaction.salted(r, salt) for r in getattr(result.snapshot, section)]
+        listing.write_records(
+            section,
+            listing.chosen(records, shown),
+            shown,
+            snapshots.TABLES[section],
+            list_kind,
+            sys.stdout,
+            color=common.color_enabled(),
+        )
 
     list_command.__doc__ = f"List {noun} found in the input; --store-db also stores them."
     return list_command
@@ -84,11 +90,14 @@ def _lister(
 
 crd_app.command(
     "list", epilog="Example: kubectl datamodel crd list --from-dir examples/cluster-v1 -o wide"
-)(_lister("crds", "crds", "CRDList", snapshots.crds_table, "CRDs"))
+)(_lister("crds", "crds", "CRDList", "CRDs"))
 operators_app.command(
     "list",
-    epilog="Example: kubectl datamodel operators list --from-dir examples/cluster-v1 --store-db",
-)(_lister("operators", "operators", "OperatorList", snapshots.operators_table, "operators"))
+    epilog=(
+        "Example: kubectl datamodel operators list --from-dir examples/cluster-v1 "
+        "-l app.kubernetes.io/part-of=argocd -o name"
+    ),
+)(_lister("operators", "operators", "OperatorList", "operators"))
 olm_app.command(
     "list", epilog="Example: kubectl datamodel olm list --from-dir examples/cluster-v1 -o json"
-)(_lister("olm", "csvs", "CSVList", snapshots.csvs_table, "OLM ClusterServiceVersions"))
+)(_lister("olm", "csvs", "CSVList", "OLM ClusterServiceVersions"))

@@ -11,8 +11,8 @@ from typing import Annotated
 import typer
 
 from kubectl_datamodel import errors
-from kubectl_datamodel.cli import common
-from kubectl_datamodel.render import output, snapshots, templating
+from kubectl_datamodel.cli import common, flags
+from kubectl_datamodel.render import output
 from kubectl_datamodel.store import query
 
 HELP = (
@@ -37,15 +37,30 @@ class QueryFormat(str, enum.Enum):
 def query_command(
     ctx: typer.Context,
     sql: Annotated[
-        str, typer.Argument(metavar="SQL", help="One SQL statement; :name takes a --param.")
+        str,
+        typer.Argument(
+            metavar="SQL", help="One SQL statement; :name takes a --param.", show_default=False
+        ),
     ],
     fmt: Annotated[
-        QueryFormat, typer.Option("--output", "-o", help="Output format.", case_sensitive=False)
+        QueryFormat,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FORMAT",
+            help="table, json, yaml or csv.",
+            case_sensitive=False,
+            show_default=False,
+        ),
     ] = QueryFormat.TABLE,
+    no_headers: flags.NoHeaders = False,
     param: Annotated[
         list[str] | None,
         typer.Option(
-            "--param", metavar="NAME=VALUE", help="Binds :NAME in the statement. Repeatable."
+            "--param",
+            metavar="NAME=VALUE",
+            help="Binds :NAME in the statement. Repeatable.",
+            show_default=False,
         ),
     ] = None,
     template: Annotated[
@@ -54,25 +69,29 @@ def query_command(
             "--template",
             metavar="FILE",
             help="Render each row through this Jinja2 template (sandboxed).",
+            show_default=False,
         ),
     ] = None,
     separator: Annotated[
         str,
         typer.Option(
             "--separator",
+            metavar="TEXT",
             help="Written between rendered rows (default: a --- line, for YAML documents).",
             show_default=False,
         ),
     ] = "---\n",
-    db_path: common.DbPathOption = None,
+    db_path: flags.DbPath = None,
 ) -> None:
+    from kubectl_datamodel.render import snapshots, templating
+
     params = dict(_parameter(p) for p in param or ())
     result = query.run(common.db_path(ctx, db_path), sql, params)
     if template is not None:
         rendered = templating.render(template, result.items())
         sys.stdout.write(separator.join(rendered))
     elif fmt is QueryFormat.TABLE:
-        common.print_tables([snapshots.query_table(result.columns, result.rows)])
+        common.print_tables([snapshots.query_table(result.columns, result.rows)], not no_headers)
     elif fmt is QueryFormat.CSV:
         output.write_csv(result.columns, result.rows, sys.stdout)
     else:

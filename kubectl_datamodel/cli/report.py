@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from kubectl_datamodel import errors, store
-from kubectl_datamodel.cli import common
+from kubectl_datamodel import errors
+from kubectl_datamodel.cli import common, completion, flags
 
 HELP = (
     "Write one self-contained HTML page about a cluster context: the latest snapshot's "
@@ -33,18 +33,22 @@ def report_command(
         str | None,
         typer.Option(
             "--cluster-context",
+            "--context",
             metavar="CONTEXT",
             help="The cluster context to report (default: the one `latest` means in diff).",
+            autocompletion=completion.contexts,
+            show_default=False,
         ),
     ] = None,
-    db_path: common.DbPathOption = None,
+    db_path: flags.DbPath = None,
 ) -> None:
+    from kubectl_datamodel import store
     from kubectl_datamodel.render import html  # the analysis and Jinja2: only when reporting
 
     database = common.db_path(ctx, db_path)
     _check_target(page, database)
     with store.open_store(database) as db:
-        result = html.build(db, cluster_context)
+        result = html.build(db, cluster_context, common.note)
     with common.output_stream(page, option="--html") as stream:
         stream.write(result.html)
     snapshots = f"{result.snapshot_count} snapshot{'s' if result.snapshot_count != 1 else ''}"

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from kubectl_datamodel import capture, contract, model, store
-from kubectl_datamodel.capture import files, includes, inventory
-from kubectl_datamodel.cli import common
+from kubectl_datamodel.cli import common, flags
 from kubectl_datamodel.options import DEFAULT_CONCURRENCY, DEFAULT_QPS, CaptureOptions
-from kubectl_datamodel.render import console, output
+from kubectl_datamodel.render import output
+
+if TYPE_CHECKING:
+    from kubectl_datamodel import model
+    from kubectl_datamodel.capture import files, inventory
 
 HELP = "Capture the cluster's inventory and store it as a snapshot."
 EPILOG = (
@@ -22,16 +24,16 @@ EPILOG = (
 
 def snapshot(
     ctx: typer.Context,
-    from_dir: common.FromDirOption = None,
-    from_file: common.FromFileOption = None,
-    kubeconfig: common.KubeconfigOption = None,
-    context: common.ContextOption = None,
-    namespace: common.NamespaceOption = None,
-    all_namespaces: common.AllNamespacesOption = False,
-    request_timeout: common.RequestTimeoutOption = "30s",
-    concurrency: common.ConcurrencyOption = DEFAULT_CONCURRENCY,
-    qps: common.QpsOption = DEFAULT_QPS,
-    quiet: common.QuietOption = False,
+    from_dir: flags.FromDir = None,
+    from_file: flags.FromFile = None,
+    kubeconfig: flags.Kubeconfig = None,
+    context: flags.Context = None,
+    namespace: flags.Namespace = None,
+    all_namespaces: flags.AllNamespaces = False,
+    request_timeout: flags.RequestTimeout = "30s",
+    concurrency: flags.Concurrency = DEFAULT_CONCURRENCY,
+    qps: flags.Qps = DEFAULT_QPS,
+    quiet: flags.Quiet = False,
     no_crds: Annotated[bool, typer.Option("--no-crds", help="Leave CRDs out.")] = False,
     no_operators: Annotated[
         bool, typer.Option("--no-operators", help="Leave operators out.")
@@ -47,16 +49,27 @@ def snapshot(
                 "from labels only) and GROUP/VERSION/Kind or VERSION/Kind objects, separated by "
                 "; or , (e.g. 'namespaces;v1/ConfigMap;apps/v1/Deployment'). Repeatable."
             ),
+            show_default=False,
         ),
     ] = None,
-    notes: common.NotesOption = None,
-    limit: common.LimitOption = None,
-    db_path: common.DbPathOption = None,
+    notes: flags.Notes = None,
+    read_limit: flags.ReadLimit = None,
+    db_path: flags.DbPath = None,
     fmt: Annotated[
         output.Format,
-        typer.Option("--output", "-o", help="table, json or yaml.", case_sensitive=False),
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FORMAT",
+            help="What to print: a line (table), json, yaml or name (snapshot/ID).",
+            case_sensitive=False,
+            show_default=False,
+        ),
     ] = output.Format.TABLE,
 ) -> None:
+    from kubectl_datamodel import contract, model
+    from kubectl_datamodel.capture import includes
+
     skipped = {"crds": no_crds, "operators": no_operators, "olm": no_olm}
     options = common.capture_options(
         from_dirs=from_dir,
@@ -69,11 +82,13 @@ def snapshot(
             *includes.parse_includes(include or ()),
         ],
         notes=notes,
-        limits=limit,
+        limits=read_limit,
         cluster=common.cluster_options(kubeconfig, context, request_timeout, concurrency, qps),
     )
     result, summary = capture_and_store(options, common.db_path(ctx, db_path), quiet=quiet)
-    if fmt.is_table:
+    if fmt is output.Format.NAME:
+        common.print_lines([f"snapshot/{summary.id}"])
+    elif fmt.is_table:
         typer.echo(
             f"snapshot {summary.id} stored: context {summary.cluster_context}, "
             f"{summary.crd_count} CRDs, {summary.operator_count} operators, "
@@ -89,6 +104,8 @@ def capture_and_store(
 ) -> tuple[inventory.CaptureResult, model.SnapshotSummary]:
     """Capture, then store in one transaction. Capture comes first so a bad input or an
     unreachable cluster never creates or touches the database."""
+    from kubectl_datamodel import store
+
     result = capture_with_warnings(options, quiet=quiet)
     with store.open_store(path, create=True) as db:
         return result, db.summary(db.write_snapshot(result.snapshot))
@@ -98,6 +115,10 @@ def capture_with_warnings(
     options: CaptureOptions, *, quiet: bool, found: files.ManifestSet | None = None
 ) -> inventory.CaptureResult:
     """Capture, printing what could not be read; ``found`` is manifests already read."""
+    from kubectl_datamodel import capture
+    from kubectl_datamodel.capture import files
+    from kubectl_datamodel.render import console
+
     if found is not None:
         result = files.capture(options, found)
     else:

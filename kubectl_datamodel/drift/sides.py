@@ -77,14 +77,20 @@ class Records:
         )
 
 
-def resolve(ref: refs.Ref, db: store.Store | None, context: str | None) -> Records:
-    """The records ``ref`` names; ``context`` is where a bare ``latest`` counts from. ``db``
-    may be None when ``ref`` is an export file."""
+def resolve(
+    ref: refs.Ref,
+    db: store.Store | None,
+    context: str | None,
+    say: Callable[[str], None] | None = None,
+) -> Records:
+    """The records ``ref`` names; ``context`` is where a bare ``latest`` counts from (``say``
+    hears which one, when it had to choose). ``db`` may be None when ``ref`` is an export
+    file."""
     if ref.path is not None:
         return from_export(ref.path, ref.text)
     if db is None:
         raise errors.DatabaseError(f"{ref.text}: needs the snapshot database")
-    return stored(db, refs.snapshot_id(ref, db, context), ref.text)
+    return stored(db, refs.snapshot_id(ref, db, context, say), ref.text)
 
 
 def stored(db: store.Store, snapshot_id: int, ref_text: str) -> Records:

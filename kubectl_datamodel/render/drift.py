@@ -19,7 +19,7 @@ from kubectl_datamodel.drift import changes
 from kubectl_datamodel.render import text
 
 SCHEMA_VERSION = 1
-MARKDOWN_LIMIT = 65_536  # GitHub rejects issue and pull-request comments longer than this
+MARKDOWN_LIMIT = text.GITHUB_COMMENT_LIMIT
 
 SEVERITIES = changes.Severity.descending()
 TITLES = {kind.change_kind: kind.title for kind in model.KINDS if kind.change_kind}

@@ -14,7 +14,7 @@ The same database gives the same bytes: the page holds no time of its own making
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from kubectl_datamodel import __version__, analysis, drift, errors, k8s, model, store
@@ -53,9 +53,11 @@ class DriftView:
     notes: tuple[str, ...]
 
 
-def build(db: store.Store, cluster_context: str | None = None) -> Report:
+def build(
+    db: store.Store, cluster_context: str | None = None, say: Callable[[str], None] | None = None
+) -> Report:
     """The report of ``cluster_context`` (default: the context `latest` means, see refs)."""
-    context = choose_context(db, cluster_context)
+    context = choose_context(db, cluster_context, say)
     newest = db.list_snapshots(cluster_context=context, limit=2)
     latest = newest[0]
     overview, *views, history = analysis.analyze_all(
@@ -89,11 +91,13 @@ def build(db: store.Store, cluster_context: str | None = None) -> Report:
     )
 
 
-def choose_context(db: store.Store, given: str | None) -> str:
+def choose_context(
+    db: store.Store, given: str | None, say: Callable[[str], None] | None = None
+) -> str:
     """``given`` if the database holds snapshots of it, else the default `latest` counts
     from; an unknown context is an error naming the ones there are."""
     if given is None:
-        return refs.default_context(db)
+        return refs.default_context(db, say)
     if db.list_snapshots(cluster_context=given, limit=1):
         return given
     known = sorted({s.cluster_context for s in db.list_snapshots()})

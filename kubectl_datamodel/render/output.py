@@ -15,11 +15,14 @@ from kubectl_datamodel.render import console, text
 
 
 class Format(str, enum.Enum):
+    """``-o`` of list and show commands, as kubectl spells them."""
+
     TABLE = "table"
     WIDE = "wide"
     JSON = "json"
     YAML = "yaml"
-    RICH = "rich"  # the predecessor's name for the table view
+    NAME = "name"
+    RICH = "rich"  # the predecessor's name for the table view, still understood
 
     @property
     def is_table(self) -> bool:

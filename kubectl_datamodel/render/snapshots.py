@@ -3,7 +3,7 @@ documents of the JSON contract: ``SnapshotList``, ``Snapshot``, ``QueryResult``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from kubectl_datamodel import contract, model
@@ -16,19 +16,25 @@ def snapshot_list(summaries: Sequence[model.SnapshotSummary]) -> model.JSON:
     return contract.envelope("SnapshotList", {"items": [s.as_dict() for s in summaries]})
 
 
+def sections_shown(stored: model.StoredSnapshot) -> list[str]:
+    """What `database show` and `database export` show of a snapshot: CRDs, operators and CSVs
+    (always there, for scripts) and whatever else it captured."""
+    return model.sections_of((*model.COMPONENTS, *stored.summary.components))
+
+
 def snapshot_document(
     stored: model.StoredSnapshot,
     *,
     include_specs: bool = False,
     sections: Sequence[str] | None = None,
+    records: Mapping[str, Sequence[Any]] | None = None,
 ) -> model.JSON:
-    """A stored snapshot as `database show` and `database export` print it: by default CRDs,
-    operators and CSVs (always present, for scripts) and whatever else it captured."""
-    if sections is None:
-        sections = model.sections_of((*model.COMPONENTS, *stored.summary.components))
+    """A stored snapshot as `database show` and `database export` print it (``sections_shown``
+    unless told); ``records`` are the ones a selector kept, by section."""
     body: model.JSON = {"snapshot": stored.summary.as_dict()}
-    for section in sections:
-        body[section] = [r.as_dict(include_specs) for r in getattr(stored, section)]
+    for section in sections if sections is not None else sections_shown(stored):
+        chosen = records[section] if records is not None else getattr(stored, section)
+        body[section] = [r.as_dict(include_specs) for r in chosen]
     body["warnings"] = list(stored.warnings)
     return contract.envelope("Snapshot", body)
 
@@ -191,24 +197,20 @@ def resources_table(resources: Sequence[model.ResourceRecord], wide: bool) -> mo
     return model.Table.of(columns, rows, title="Resources")
 
 
-def captured_tables(stored: model.StoredSnapshot, wide: bool) -> list[model.Table]:
-    """The tables `database show` prints for the kinds this snapshot captured on request."""
-    makers: dict[str, Callable[[Any, bool], model.Table]] = {
-        "namespaces": namespaces_table,
-        "nodes": nodes_table,
-        "helm_releases": helm_table,
-        "resources": resources_table,
-    }
-    captured = model.sections_of(stored.summary.components)
-    return [
-        maker(getattr(stored, section), wide)
-        for section, maker in makers.items()
-        if section in captured
-    ]
-
-
 def _pairs(labels: dict[str, str]) -> str:
     return ",".join(f"{k}={v}" for k, v in sorted(labels.items())) or "-"
+
+
+# Each section's table, as `database show` and the list commands draw it.
+TABLES: dict[str, Callable[[Any, bool], model.Table]] = {
+    "crds": crds_table,
+    "operators": operators_table,
+    "csvs": csvs_table,
+    "namespaces": namespaces_table,
+    "nodes": nodes_table,
+    "helm_releases": helm_table,
+    "resources": resources_table,
+}
 
 
 def summary_table(summary: model.SnapshotSummary) -> model.Table:

@@ -17,6 +17,7 @@ from typing import Any
 from kubectl_datamodel import levels
 
 ESCAPE_WIDTH = 200  # any one value from the cluster, in Markdown
+GITHUB_COMMENT_LIMIT = 65_536  # GitHub rejects issue and pull-request comments longer than this
 ZWSP = "&#8203;"  # after @ and #: GitHub links mentions and issues in the decoded text
 # Icons of an ordered level (drift severity, analysis level), highest first.
 ICONS = {3: "🔴", 2: "🟠", 1: "🔵"}

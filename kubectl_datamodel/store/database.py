@@ -14,6 +14,7 @@ import functools
 import json
 import os
 import sqlite3
+import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -219,6 +220,12 @@ class Store:
         return [rows.summary_from_row(r) for r in self._rows(sql, params)]
 
     @_translated
+    def contexts(self) -> list[str]:
+        """The cluster contexts the database holds snapshots of, by name."""
+        sql = "SELECT DISTINCT cluster_context FROM inventory_snapshots ORDER BY cluster_context"
+        return [row[0] for row in self.conn.execute(sql)]
+
+    @_translated
     def summary(self, snapshot_id: int) -> model.SnapshotSummary:
         found = self._rows("SELECT * FROM inventory_snapshots WHERE id = ?", [snapshot_id])
         if not found:
@@ -327,6 +334,26 @@ class Store:
 
 
 # -- opening ------------------------------------------------------------------------------------
+
+
+def peek(path: Path) -> list[model.SnapshotSummary]:
+    """The snapshots at ``path``, newest first, read without opening the database for writing
+    (no migration, no file created): for shell completion, which must never change anything
+    and never fail. Anything unreadable is no snapshots."""
+    if not path.is_file():
+        return []
+    try:
+        conn = sqlite3.connect(f"file:{urllib.parse.quote(str(path))}?mode=ro", uri=True)
+        conn.row_factory = sqlite3.Row
+        try:
+            found = conn.execute(
+                "SELECT * FROM inventory_snapshots ORDER BY timestamp DESC, id DESC LIMIT 200"
+            )
+            return [rows.summary_from_row(dict(row)) for row in found]
+        finally:
+            conn.close()
+    except (sqlite3.Error, KeyError, ValueError):
+        return []
 
 
 def open_store(path: Path, *, create: bool = False, busy_timeout: float | None = None) -> Store:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from kubectl_datamodel import errors
@@ -41,11 +42,15 @@ def parse(text: str) -> Ref:
     raise errors.SnapshotNotFoundError(f"unknown snapshot reference {text!r}: expected {FORMS}")
 
 
-def snapshot_id(ref: Ref, db: database.Store, context: str | None) -> int:
+def snapshot_id(
+    ref: Ref, db: database.Store, context: str | None, say: Callable[[str], None] | None = None
+) -> int:
+    """The id ``ref`` names; ``context`` is where a bare ``latest`` counts from, and ``say``
+    hears which context was taken when nobody named one and the database holds several."""
     if ref.snapshot_id is not None:
         db.summary(ref.snapshot_id)  # unknown ids fail here, naming the database
         return ref.snapshot_id
-    chosen = ref.context or context or default_context(db)
+    chosen = ref.context or context or default_context(db, say)
     newest = db.list_snapshots(cluster_context=chosen, limit=ref.back + 1)
     if len(newest) <= ref.back:
         have = f"only {len(newest)} snapshot(s)" if newest else "no snapshots"
@@ -53,8 +58,9 @@ def snapshot_id(ref: Ref, db: database.Store, context: str | None) -> int:
     return newest[ref.back].id
 
 
-def default_context(db: database.Store) -> str:
-    """The kubeconfig's current context if the database knows it, else the newest snapshot's."""
+def default_context(db: database.Store, say: Callable[[str], None] | None = None) -> str:
+    """The kubeconfig's current context if the database knows it, else the newest snapshot's;
+    with several contexts in the database, ``say`` is told which was taken and why."""
     newest = db.list_snapshots(limit=1)
     if not newest:
         raise errors.SnapshotNotFoundError(
@@ -64,4 +70,12 @@ def default_context(db: database.Store) -> str:
     current = kubeconfig.current_context()
     if current and db.list_snapshots(cluster_context=current, limit=1):
         return current
-    return newest[0].cluster_context
+    chosen = newest[0].cluster_context
+    contexts = db.contexts()
+    if say is not None and len(contexts) > 1:
+        others = ", ".join(c for c in contexts if c != chosen)
+        say(
+            f"latest means context {chosen}, the newest snapshot's (also in the database: "
+            f"{others}; --cluster-context picks one)"
+        )
+    return chosen

@@ -1,7 +1,7 @@
 """Manifests that try to take the machine down, as a pull request could bring them: a YAML alias
 bomb, documents nested tens of thousands of levels deep, files and documents too large. Each is
 one line naming the file (and line), exit status 1, no database created or touched; each
-limit can be raised with ``--limit``.
+limit can be raised with ``--read-limit``.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def test_an_alias_bomb_is_refused_before_the_database_is_touched(command, run, w
     args = ("--from-file",) if command == "snapshot" else ("--against-file",)
     result = run(command, *args, bomb, "--db-path", db_path)
     line = one_line_error(result, f"{bomb}:", "aliases expand to more than 100,000 nodes")
-    assert "--limit aliases=N" in line
+    assert "--read-limit aliases=N" in line
     assert not db_path.parent.exists()
 
 
@@ -104,7 +104,7 @@ def test_deep_yaml_is_one_line_naming_file_and_line(depth, run, write, db_path):
     one_line_error(
         run("snapshot", "--from-file", path, "--db-path", db_path),
         f"{path}:6:",
-        "nested deeper than 100 levels (--limit depth=N raises the limit)",
+        "nested deeper than 100 levels (--read-limit depth=N raises the limit)",
     )
     assert not db_path.parent.exists()
 
@@ -120,7 +120,7 @@ def test_deep_json_is_one_line_naming_the_file(depth, run, write, db_path):
 
 def test_a_limit_can_be_raised(run, write, db_path):
     path = write("deep.yaml", nested_yaml(150))
-    result = run("snapshot", "--from-file", path, "--limit", "depth=200", "--db-path", db_path)
+    result = run("snapshot", "--from-file", path, "--read-limit", "depth=200", "--db-path", db_path)
     assert result.exit_code == 0, result.stderr
 
 
@@ -134,19 +134,29 @@ def test_the_deepest_real_manifests_are_well_inside_the_limit():
 def test_a_file_over_the_size_limit_is_not_read(run, write, db_path):
     path = write("big.yaml", HEADER + "  x: " + "y" * 2048 + "\n")
     line = one_line_error(
-        run("snapshot", "--from-file", path, "--limit", "file-size=1KiB", "--db-path", db_path),
+        run(
+            "snapshot", "--from-file", path, "--read-limit", "file-size=1KiB", "--db-path", db_path
+        ),
         f"{path}: 2.1 KiB is larger than the 1.0 KiB a file may be",
     )
-    assert "--limit file-size=SIZE" in line
+    assert "--read-limit file-size=SIZE" in line
 
 
 def test_a_document_over_the_size_limit_names_its_line(run, write, db_path):
     small = HEADER + "  x: y\n"
     path = write("docs.yaml", small + "---\n" + HEADER + "  x: " + "y" * 4096 + "\n")
     one_line_error(
-        run("snapshot", "--from-file", path, "--limit", "document-size=2KiB", "--db-path", db_path),
+        run(
+            "snapshot",
+            "--from-file",
+            path,
+            "--read-limit",
+            "document-size=2KiB",
+            "--db-path",
+            db_path,
+        ),
         f"{path}:7: a document of",
-        "--limit document-size=SIZE",
+        "--read-limit document-size=SIZE",
     )
 
 
@@ -154,9 +164,9 @@ def test_a_document_over_the_size_limit_names_its_line(run, write, db_path):
     "value", ["depth", "depth=", "depth=x", "depth=0", "size=1", "file-size=lots"]
 )
 def test_a_malformed_limit_is_a_usage_error(value, run, db_path):
-    result = run("snapshot", "--from-dir", CLUSTER_V1, "--limit", value, "--db-path", db_path)
+    result = run("snapshot", "--from-dir", CLUSTER_V1, "--read-limit", value, "--db-path", db_path)
     assert result.exit_code == 2
-    assert result.stderr.startswith("error: --limit")
+    assert result.stderr.startswith("error: --read-limit")
 
 
 def test_export_and_ignore_files_are_read_within_the_same_limits(write):
