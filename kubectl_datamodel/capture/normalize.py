@@ -95,7 +95,7 @@ def _metadata(metadata: JSON) -> JSON:
 def _annotation(key: str, value: Any) -> Any:
     """An annotation, its secrets replaced; one holding a whole Secret (kapp's
     ``kapp.k14s.io/original``, a copy of the object as applied) replaced whole."""
-    if not isinstance(value, str):
+    if not isinstance(value, str) or redaction.MARK in value:
         return value
     if value.lstrip().startswith("{") and '"Secret"' in value:
         try:
@@ -170,7 +170,9 @@ def _redact_container(container: Any) -> Any:
 def _redact_env(entry: Any) -> Any:
     if not isinstance(entry, dict) or not isinstance(entry.get("value"), str):
         return entry
-    name = str(entry.get("name", ""))
+    name, value = str(entry.get("name", "")), entry["value"]
+    if not value or redaction.MARK in value:  # nothing to hide, or hidden already
+        return entry
     if _SECRET_ENV.search(name):
-        return {**entry, "value": redaction.placeholder(entry["value"])}
-    return {**entry, "value": _scrubbed(entry["value"], name)}
+        return {**entry, "value": redaction.placeholder(value)}
+    return {**entry, "value": _scrubbed(value, name)}
