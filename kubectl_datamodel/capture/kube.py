@@ -34,7 +34,7 @@ from kubernetes.config.kube_config import (
 )
 from kubernetes.utils import retry
 
-from kubectl_datamodel import errors
+from kubectl_datamodel import __version__, errors
 from kubectl_datamodel.options import ClusterOptions
 
 JSON = dict[str, Any]
@@ -49,6 +49,7 @@ ACCEPT_METADATA = f"{METADATA_LIST},{ACCEPT_JSON}"
 PAGING = "paging"
 COUNT_ACCEPTS = (ACCEPT_METADATA, ACCEPT_JSON, PAGING)
 
+USER_AGENT = f"kubectl-datamodel/{__version__}"
 PAGE_SIZE = 500
 DEFAULT_KUBECONFIG = Path("~/.kube/config")
 # A continue token expires when etcd compacts past it (410 Gone); the list starts over, a few
@@ -270,7 +271,10 @@ def connect(settings: ClusterOptions) -> Api:
     configuration.retries = urllib3.Retry(
         total=2, connect=0, read=1, status=0, redirect=0, other=0, raise_on_status=False
     )
-    return Api(ApiClient(configuration), context, settings)
+    client = ApiClient(configuration)
+    # Audit logs tell this tool from others by its own name, not the client library's.
+    client.user_agent = USER_AGENT
+    return Api(client, context, settings)
 
 
 def _load_kubeconfig(explicit: Path | None) -> tuple[Any, str | None]:

@@ -45,12 +45,16 @@ class _Reading:
     api: kube.Api
     namespace: str | None
     progress: inventory.Progress | None
-    warnings: list[str] = dataclasses.field(default_factory=list)
+    forbidden: list[str] = dataclasses.field(default_factory=list)  # what a 403 kept out
+    missing: list[str] = dataclasses.field(default_factory=list)  # what a 404 said is not served
     read: int = 0  # found reads that succeeded: version and discovery do not count
     _lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
 
-    def optional(self, what: str, fetch: Callable[[], Any], *, counted: bool = True) -> Any:
-        """Run ``fetch``; a 403 or 404 becomes a warning about ``what`` and None. Called from
+    def optional(
+        self, what: str, fetch: Callable[[], Any], *, counted: bool = True, absent: bool = False
+    ) -> Any:
+        """Run ``fetch``; a 403 or 404 about ``what`` is noted and gives None. With ``absent``
+        a 404 is a fact (the cluster has no such API: no OLM), not a problem. Called from
         worker threads."""
         try:
             result = fetch()
@@ -58,7 +62,10 @@ class _Reading:
             if exc.status not in (403, 404):
                 raise
             with self._lock:
-                self.warnings.append(f"{what} not captured: {exc}")
+                if exc.status == 403:
+                    self.forbidden.append(what)
+                elif not absent:
+                    self.missing.append(f"{what} not captured: {exc}")
             result = None
         else:
             with self._lock:
@@ -66,6 +73,20 @@ class _Reading:
         if self.progress is not None:
             self.progress.advance(what)
         return result
+
+    @property
+    def warnings(self) -> list[str]:
+        """One line for everything a 403 kept out (a service account allowed to read only
+        some kinds would otherwise get one per kind), then each 404."""
+        found = sorted(self.missing)
+        if self.forbidden:
+            kept_out = ", ".join(sorted(self.forbidden))
+            found.insert(
+                0,
+                f"not allowed to read these (403) in context {self.api.context}, so the "
+                f"snapshot leaves them out: {kept_out}",
+            )
+        return found
 
 
 def capture(
@@ -80,7 +101,7 @@ def capture(
             f"nothing could be read from context {api.context}: every request was refused "
             "(403); the user needs at least list access to CRDs or workloads"
         )
-    warnings = [*api.warnings, *sorted(reading.warnings)]
+    warnings = [*api.warnings, *reading.warnings]
     snapshot = inventory.assemble(
         found, options, context=api.context, cluster_info=info, warnings=warnings
     )
@@ -133,6 +154,7 @@ def _read(
     if csvs_served and wanted & {"olm", "operators"}:
         jobs["clusterserviceversions"] = functools.partial(_list, api, CSVS, reading.namespace)
     results = _run_all(reading, jobs, options.cluster.concurrency)
+    csvs = results.get("clusterserviceversions")
     found = _inventory(crds, results)
     _add_requested(found, results, resolved)
     nodes = results.get("nodes")
@@ -142,8 +164,17 @@ def _read(
         version=version.get("gitVersion"),
         platform=platform.detect(version.get("gitVersion"), nodes or (), groups),
         node_count=None if nodes is None else len(nodes),
+        olm=_olm(groups, csvs, "clusterserviceversions" in reading.forbidden),
     )
     return found, info
+
+
+def _olm(groups: dict[str, tuple[str, ...]], csvs: Any, forbidden: bool) -> bool | None:
+    """Whether OLM runs here: its ClusterServiceVersions are served and could be listed.
+    None when that is not known (discovery or the list was not allowed)."""
+    if not groups or forbidden:
+        return None
+    return csvs is not None
 
 
 def _count_jobs(
@@ -158,7 +189,7 @@ def _count_jobs(
 
 
 def _count_key(crd: JSON) -> str:
-    return f"count {crd['metadata']['name']}"
+    return f"instances of {crd['metadata']['name']}"
 
 
 def _run_all(
@@ -170,12 +201,21 @@ def _run_all(
     results: dict[str, Any] = {}
     pool = concurrent.futures.ThreadPoolExecutor(max(1, concurrency), "capture")
     try:
-        futures = {pool.submit(reading.optional, key, job): key for key, job in jobs.items()}
+        futures = {
+            pool.submit(reading.optional, key, job, absent=_absent_is_a_fact(key)): key
+            for key, job in jobs.items()
+        }
         for future in concurrent.futures.as_completed(futures):
             results[futures[future]] = future.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     return results
+
+
+def _absent_is_a_fact(key: str) -> bool:
+    """Reads whose 404 says what the cluster is, not what went wrong: no OLM, or a CRD whose
+    resource is not served (yet); its instance count is then unknown."""
+    return key == "clusterserviceversions" or key.startswith("instances of ")
 
 
 def _inventory(crds: list[JSON], results: dict[str, Any]) -> inventory.Inventory:

@@ -26,6 +26,7 @@ class ClusterInfo:
     platform: str | None = None
     node_count: int | None = None
     inputs: tuple[str, ...] = ()
+    olm: bool | None = None  # OLM runs there (its CSVs are served); None: not known
 
     def as_dict(self) -> JSON:
         return {
@@ -35,6 +36,7 @@ class ClusterInfo:
             "platform": self.platform,
             "node_count": self.node_count,
             "inputs": list(self.inputs),
+            "olm": self.olm,
         }
 
     @classmethod
@@ -46,6 +48,7 @@ class ClusterInfo:
             platform=data.get("platform"),
             node_count=data.get("node_count"),
             inputs=tuple(data.get("inputs") or ()),
+            olm=data.get("olm"),
         )
 
 

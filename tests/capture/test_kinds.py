@@ -367,7 +367,8 @@ def test_live_forbidden_helm_storage_is_a_warning(run, live, db_path):
         "snapshot", "--kubeconfig", config, "--include", "helm,namespaces", "--db-path", db_path
     )
     assert result.exit_code == 0, result.stderr
-    assert "warning: helm secrets not captured" in result.stderr
+    assert "warning: not allowed to read these (403)" in result.stderr
+    assert result.stderr.rstrip().endswith(": helm secrets")
     stored = show(run, db_path, 1)
     assert stored["helm_releases"] == [] and len(stored["namespaces"]) == 4
     assert any("helm secrets" in w for w in stored["warnings"])

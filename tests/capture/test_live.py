@@ -88,6 +88,7 @@ def test_snapshot_of_a_live_cluster(run, kubeconfig, server, db_path):
         "platform": "kind",
         "node_count": 2,
         "inputs": [],
+        "olm": True,
     }
     assert result["warnings"] == []
     stored = show(run, db_path)
@@ -213,6 +214,15 @@ def test_kubeconfig_files_merge_first_wins_including_current_context(
 
     assert result["snapshot"]["cluster_context"] == "demo"
     assert {r.user for r in server.requests} == {f"token:{TOKEN}"}
+
+
+def test_every_request_names_this_tool_in_its_user_agent(run, kubeconfig, server, db_path):
+    """Audit logs tell kubectl-datamodel from other clients of the same library."""
+    from kubectl_datamodel import __version__
+
+    result = run("snapshot", "--kubeconfig", kubeconfig, "--db-path", db_path)
+    assert result.exit_code == 0, result.stderr
+    assert {r.user_agent for r in server.requests} == {f"kubectl-datamodel/{__version__}"}
 
 
 def test_default_kubeconfig_and_explicit_context(run, server, db_path):
@@ -363,13 +373,49 @@ def test_a_forbidden_kind_is_a_warning_and_the_snapshot_carries_on(
     result = run("snapshot", "--kubeconfig", kubeconfig, "--db-path", db_path)
 
     assert result.exit_code == 0
-    assert "warning: statefulsets not captured" in result.stderr
-    assert "forbidden" in result.stderr
+    assert result.stderr == (
+        "warning: not allowed to read these (403) in context demo, so the snapshot leaves "
+        "them out: statefulsets\n"
+    )
     stored = show(run, db_path)
     assert len(stored["warnings"]) == 1 and "statefulsets" in stored["warnings"][0]
     assert stored["snapshot"]["crd_count"] > 0
     table = run("database", "show", "1", "--db-path", db_path)
     assert "Capture warnings" in table.stdout and "statefulsets" in table.stdout
+
+
+def test_many_forbidden_kinds_are_one_warning_line(run, kubeconfig, server, db_path):
+    """A service account allowed to read only CRDs: one line, every kind it could not read."""
+    server.inject(r"/(statefulsets|daemonsets|deployments|clusterserviceversions)$", 403)
+    server.inject(r"/services/", 403)
+
+    result = run("snapshot", "--kubeconfig", kubeconfig, "-q", "--db-path", db_path)
+
+    assert result.exit_code == 0
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(
+        "warning: not allowed to read these (403) in context demo, so the snapshot leaves them "
+        "out: clusterserviceversions, daemonsets, deployments, "
+    )
+    assert "instances of clusterserviceversions.operators.coreos.com" in line
+    assert "service external-secrets/es-external-secrets-webhook" in line
+    assert show(run, db_path)["snapshot"]["cluster_info"]["olm"] is None  # not known
+
+
+def test_olm_being_there_or_not_is_a_fact_not_a_warning(run, kubeconfig, server, tmp_path):
+    """A cluster whose API server lists OLM's group but answers 404 for its CSVs (OLM taken
+    out half-way) says so in cluster_info, with no warning, --no-olm or not."""
+    with_olm = run("snapshot", "--kubeconfig", kubeconfig, "-o", "json",
+                   "--db-path", tmp_path / "a.db")  # fmt: skip
+    assert json.loads(with_olm.stdout)["snapshot"]["cluster_info"]["olm"] is True
+    server.inject(r"/clusterserviceversions$", 404)
+    for flags in ((), ("--no-olm",)):
+        result = run("snapshot", "--kubeconfig", kubeconfig, *flags, "-o", "json",
+                     "--db-path", tmp_path / "b.db")  # fmt: skip
+        assert result.exit_code == 0 and result.stderr == ""
+        document = json.loads(result.stdout)
+        assert document["warnings"] == []
+        assert document["snapshot"]["cluster_info"]["olm"] is False
 
 
 def test_forbidden_everywhere_writes_nothing(run, kubeconfig, server, db_path):

@@ -155,6 +155,7 @@ class Request:
     status: int
     user: str | None
     elapsed: float = 0.0
+    user_agent: str = ""
 
 
 # --------------------------------------------------------------------------------------------

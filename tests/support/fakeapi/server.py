@@ -171,21 +171,18 @@ class _Handler(BaseHTTPRequestHandler):
         path = unquote(url.path)
         query = dict(parse_qsl(url.query, keep_blank_values=True))
         accept = self.headers.get("Accept", "")
+        agent = self.headers.get("User-Agent", "")
         user = fake.authenticate(self.headers.get("Authorization", ""), self._client_cn())
         if not fake.reserve_answer():
             self.close_connection = True
-            fake.log(
-                Request(self.command, path, query, accept, 0, user, time.monotonic() - started)
-            )
+            elapsed = time.monotonic() - started
+            fake.log(Request(self.command, path, query, accept, 0, user, elapsed, agent))
             return
         negotiation = {"Accept": accept, "If-None-Match": self.headers.get("If-None-Match", "")}
         resp = fake.respond(self.command, path, query, negotiation, user)
         # Logged before the answer goes out: once a client has its answer, the log shows it.
-        fake.log(
-            Request(
-                self.command, path, query, accept, resp.status, user, time.monotonic() - started
-            )
-        )
+        elapsed = time.monotonic() - started
+        fake.log(Request(self.command, path, query, accept, resp.status, user, elapsed, agent))
         self.send_response_only(resp.status)
         self.send_header("Date", self.date_time_string())
         self.send_header("Audit-Id", fake.audit_id())
