@@ -201,7 +201,7 @@ def snapshot_id(db: Any, reference: str, cluster_context: str | None, reader: st
 
 
 def confirm(action: str, yes: bool) -> None:
-    """Ask before destroying data (``action`` reads "delete snapshot(s) 1, 2"); refuse outright
+    """Ask before destroying data (``action`` reads "delete snapshots 1, 2"); refuse outright
     when nobody can answer."""
     if yes:
         return

@@ -268,10 +268,9 @@ def delete(
                 common.snapshot_id(db, r, cluster_context, "database delete") for r in references
             )
         )
-        shown = ", ".join(str(i) for i in ids)
-        common.confirm(f"delete snapshot(s) {shown}", yes)
-        deleted = db.delete_snapshots(ids)
-    common.info(f"deleted {len(deleted)} snapshot(s): {shown}")
+        common.confirm(f"delete {_snapshots(ids)}", yes)
+        db.delete_snapshots(ids)
+    common.info(f"deleted {_snapshots(ids)}")
 
 
 @app.command(
@@ -316,13 +315,17 @@ def cleanup(
             common.info("nothing to clean up")
             return
         ids = [s.id for s in doomed]
-        listing = ", ".join(str(i) for i in ids)
         if dry_run:
-            common.info(f"would delete {len(ids)} snapshot(s): {listing}")
+            common.info(f"would delete {_snapshots(ids)}")
             return
-        common.confirm(f"delete {len(ids)} snapshot(s): {listing}", yes)
+        common.confirm(f"delete {_snapshots(ids)}", yes)
         db.delete_snapshots(ids)
-    common.info(f"deleted {len(ids)} snapshot(s): {listing}")
+    common.info(f"deleted {_snapshots(ids)}")
+
+
+def _snapshots(ids: list[int]) -> str:
+    """"snapshot 4" or "snapshots 4, 5": what a confirmation and its outcome name."""
+    return f"snapshot{'s' if len(ids) > 1 else ''} {', '.join(str(i) for i in ids)}"
 
 
 def _document_format(fmt: DocumentFormat | None, file: Path | None) -> output.Format:

@@ -9,7 +9,7 @@ import typer
 
 from kubectl_datamodel.cli import common, flags
 from kubectl_datamodel.options import DEFAULT_CONCURRENCY, DEFAULT_QPS, CaptureOptions
-from kubectl_datamodel.render import output
+from kubectl_datamodel.render import output, text
 
 if TYPE_CHECKING:
     from kubectl_datamodel import model
@@ -91,8 +91,9 @@ def snapshot(
     elif fmt.is_table:
         typer.echo(
             f"snapshot {summary.id} stored: context {summary.cluster_context}, "
-            f"{summary.crd_count} CRDs, {summary.operator_count} operators, "
-            f"{summary.csv_count} CSVs"
+            f"{text.plural(summary.crd_count, 'CRD')}, "
+            f"{text.plural(summary.operator_count, 'operator')}, "
+            f"{text.plural(summary.csv_count, 'CSV')}"
         )
     else:
         body = {"snapshot": summary.as_dict(), "warnings": result.warnings}

@@ -173,7 +173,8 @@ class Store:
         """Delete snapshots by id, all or none: an unknown id deletes nothing."""
         with self.transaction() as commit:
             doomed = [self.summary(i) for i in ids]
-            commit.what = f"snapshot(s) {', '.join(str(s.id) for s in doomed)} were deleted"
+            shown = ", ".join(str(s.id) for s in doomed)
+            commit.what = f"snapshot {shown} was deleted" if len(doomed) == 1 else f"snapshots {shown} were deleted"
             self.conn.executemany(
                 "DELETE FROM inventory_snapshots WHERE id = ?", [(s.id,) for s in doomed]
             )

@@ -440,7 +440,7 @@ def test_delete_cascades_and_drops_orphan_specs(run, stored_v1_v2):
     )
     result = run("database", "delete", "1", "--yes", "--db-path", stored_v1_v2)
     assert result.exit_code == 0
-    assert "deleted 1 snapshot(s): 1" in result.stderr
+    assert "deleted snapshot 1" in result.stderr
     stats = json.loads(run("database", "stats", "-o", "json", "--db-path", stored_v1_v2).stdout)
     assert stats["row_counts"]["crds"] == 61
     assert stats["row_counts"]["specs"] < stats_before["row_counts"]["specs"]
@@ -469,7 +469,7 @@ def test_cleanup_keep_per_context(run, stored_v1_v2):
         stored_v1_v2,
     )
     dry = run("database", "cleanup", "--keep", "1", "--dry-run", "--db-path", stored_v1_v2)
-    assert dry.exit_code == 0 and "would delete 1 snapshot(s): 1" in dry.stderr
+    assert dry.exit_code == 0 and "would delete snapshot 1" in dry.stderr
     result = run("database", "cleanup", "--keep", "1", "--yes", "--db-path", stored_v1_v2)
     assert result.exit_code == 0
     listing = json.loads(run("database", "list", "-o", "json", "--db-path", stored_v1_v2).stdout)
@@ -492,7 +492,7 @@ def test_cleanup_older_than_and_cluster_context(run, stored_v1_v2):
     result = run(
         "database", "cleanup", "--older-than", "2999-01-01", "--yes", "--db-path", stored_v1_v2
     )
-    assert "deleted 2 snapshot(s)" in result.stderr
+    assert "deleted snapshots " in result.stderr
 
 
 @pytest.mark.parametrize(

@@ -178,7 +178,7 @@ def test_against_the_live_cluster(run, tmp_path, db_path):
     [
         (["1", "99"], ["snapshot 99 not found"]),
         (["foo"], ["unknown snapshot reference 'foo'", "latest~N"]),
-        (["latest~5"], ["latest~5: context demo has only 2 snapshot(s)"]),
+        (["latest~5"], ["latest~5: context demo has only 2 snapshots"]),
         (["nowhere@latest"], ["context nowhere has no snapshots"]),
     ],
 )
