@@ -324,7 +324,7 @@ def cleanup(
 
 
 def _snapshots(ids: list[int]) -> str:
-    """"snapshot 4" or "snapshots 4, 5": what a confirmation and its outcome name."""
+    """ "snapshot 4" or "snapshots 4, 5": what a confirmation and its outcome name."""
     return f"snapshot{'s' if len(ids) > 1 else ''} {', '.join(str(i) for i in ids)}"
 
 

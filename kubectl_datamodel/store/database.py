@@ -174,7 +174,11 @@ class Store:
         with self.transaction() as commit:
             doomed = [self.summary(i) for i in ids]
             shown = ", ".join(str(s.id) for s in doomed)
-            commit.what = f"snapshot {shown} was deleted" if len(doomed) == 1 else f"snapshots {shown} were deleted"
+            commit.what = (
+                f"snapshot {shown} was deleted"
+                if len(doomed) == 1
+                else f"snapshots {shown} were deleted"
+            )
             self.conn.executemany(
                 "DELETE FROM inventory_snapshots WHERE id = ?", [(s.id,) for s in doomed]
             )

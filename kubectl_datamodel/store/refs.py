@@ -53,7 +53,9 @@ def snapshot_id(
     chosen = ref.context or context or default_context(db, say)
     newest = db.list_snapshots(cluster_context=chosen, limit=ref.back + 1)
     if len(newest) <= ref.back:
-        have = {0: "no snapshots", 1: "only 1 snapshot"}.get(len(newest), f"only {len(newest)} snapshots")
+        have = {0: "no snapshots", 1: "only 1 snapshot"}.get(
+            len(newest), f"only {len(newest)} snapshots"
+        )
         raise errors.SnapshotNotFoundError(f"{ref.text}: context {chosen} has {have} in {db.path}")
     return newest[ref.back].id
 

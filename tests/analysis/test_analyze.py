@@ -522,7 +522,7 @@ def test_the_core_picks_the_newest_snapshot_and_refuses_another_context(stored_v
             "--fail-on 'high': expected none, any, warning or critical",
         ),
         (("security", "9"), 1, "snapshot 9 not found in {db}"),
-        (("security", "latest~2"), 1, "latest~2: context demo has only 2 snapshot(s) in {db}"),
+        (("security", "latest~2"), 1, "latest~2: context demo has only 2 snapshots in {db}"),
         (
             ("history", "--cluster-context", "prod"),
             1,

@@ -92,12 +92,10 @@ def _check_screen(step: Step, lines: list[str], home: Path) -> None:
             chunks[-1].append(line)
     at = 0
     for chunk in filter(None, chunks):
-        found = next(
-            (i for i in range(at, len(shown) - len(chunk) + 1) if shown[i : i + len(chunk)] == chunk),
-            None,
-        )
-        assert found is not None, (
-            f"{step}: README shows\n" + "\n".join(chunk) + "\nbut the screen has\n" + "\n".join(lines)
+        starts = range(at, len(shown) - len(chunk) + 1)
+        found = next((i for i in starts if shown[i : i + len(chunk)] == chunk), None)
+        assert found is not None, "\n".join(
+            [f"{step}: README shows", *chunk, "but the screen has", *lines]
         )
         at = found + len(chunk)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import fcntl
+import functools
 import os
 import pty
 import select
@@ -31,12 +32,28 @@ SCRIPTS = Path(sys.executable).parent
 
 @dataclasses.dataclass
 class Screen:
-    """What a command left on the terminal."""
+    """What a command left on the terminal: the bytes it wrote, drawn on demand (pyte takes
+    a while over a long output, and some tests need only the bytes)."""
 
     exit_code: int
     raw: bytes  # every byte written to the terminal, escape sequences included
-    lines: list[str]  # the screen, line by line, trailing blanks stripped
-    buffer: dict[int, dict[int, pyte.screens.Char]]  # each cell's character and attributes
+    columns: int
+
+    @functools.cached_property
+    def _screen(self) -> pyte.Screen:
+        """Tall enough that nothing scrolls away."""
+        raw = self.raw
+        screen = pyte.Screen(self.columns, raw.count(b"\n") + 2 * (len(raw) // self.columns) + 24)
+        pyte.ByteStream(screen).feed(raw)
+        return screen
+
+    @functools.cached_property
+    def lines(self) -> list[str]:
+        """The screen, line by line, trailing blanks stripped."""
+        lines = [line.rstrip() for line in self._screen.display]
+        while lines and not lines[-1]:
+            lines.pop()
+        return lines
 
     @property
     def text(self) -> str:
@@ -47,7 +64,7 @@ class Screen:
         for row, line in enumerate(self.lines):
             column = line.find(needle)
             if column >= 0:
-                return [self.buffer[row][column + i] for i in range(len(needle))]
+                return [self._screen.buffer[row][column + i] for i in range(len(needle))]
         raise AssertionError(f"{needle!r} is not on the screen:\n{self.text}")
 
 
@@ -95,17 +112,7 @@ def run_on_terminal(
         exit_code = process.wait(timeout=10)
     finally:
         os.close(leader)
-    return _replay(bytes(raw), exit_code, columns)
-
-
-def _replay(raw: bytes, exit_code: int, columns: int) -> Screen:
-    """Draw ``raw`` on a screen tall enough that nothing scrolls away."""
-    screen = pyte.Screen(columns, raw.count(b"\n") + 2 * (len(raw) // columns) + 24)
-    pyte.ByteStream(screen).feed(raw)
-    lines = [line.rstrip() for line in screen.display]
-    while lines and not lines[-1]:
-        lines.pop()
-    return Screen(exit_code, raw, lines, dict(screen.buffer))
+    return Screen(exit_code, bytes(raw), columns)
 
 
 def terminal_env(home: Path, **extra: str) -> dict[str, str]:
