@@ -12,7 +12,13 @@ from typing import Any
 
 
 def main() -> None:
-    _cli().main()
+    """``kubectl-datamodel``; ``kubectl-datamodel __complete WORDS...`` answers as
+    ``kubectl_complete-datamodel WORDS...`` does, for the release archive's one executable
+    (its ``kubectl_complete-datamodel`` is a script that runs it so), as Cobra's plugins do."""
+    if sys.argv[1:2] == ["__complete"]:
+        _cli().complete(sys.argv[2:])
+    else:
+        _cli().main()
 
 
 def complete() -> None:

@@ -15,7 +15,10 @@ On Linux and macOS the executable is built "onedir" (the executable beside `_int
 thirds to start-up time (docs/distribution.md has the figures). On Windows it is onefile,
 because krew installs a plugin as a symbolic link to its executable, and a onedir executable
 started through a link on Windows looks for `_internal/` beside the link. The archive holds one
-folder, `kubectl-datamodel/`, with the executable, its `_internal/` (onedir) and LICENSE.
+folder, `kubectl-datamodel/`, with the executable, its `_internal/` (onedir), LICENSE, and
+`kubectl_complete-datamodel` (`.cmd` on Windows): kubectl 1.26+ runs it from PATH to complete
+`kubectl datamodel <TAB>`, and it runs `kubectl-datamodel __complete`, so the archive needs no
+second frozen executable.
 Symbolic links that PyInstaller makes are stored as the files they point to: krew refuses
 archives with links.
 
@@ -47,6 +50,13 @@ NAME = "kubectl-datamodel"
 TOP = NAME  # the one folder in the archive; krew's `bin` is TOP/NAME
 LICENSE_FILE = "LICENSE"
 ENTRY_SCRIPT = "from kubectl_datamodel.__main__ import main\n\nmain()\n"
+COMPLETION = "kubectl_complete-datamodel"
+# Found through PATH, where kubectl finds the plugin itself: the script works wherever it is
+# linked or copied to (krew links only `bin` into ~/.krew/bin; the user links this one).
+COMPLETION_SCRIPTS = {
+    "windows": (f"{COMPLETION}.cmd", "@kubectl-datamodel __complete %*\r\n"),
+    "posix": (COMPLETION, '#!/bin/sh\nexec kubectl-datamodel __complete "$@"\n'),
+}
 ZIP_EPOCH = 315532800  # 1980-01-01: the earliest date a zip entry can hold
 # The package's data files (render/templates/report.html.j2): PyInstaller follows imports, not files
 DATA = ["--collect-data", "kubectl_datamodel"]
@@ -93,6 +103,7 @@ def build(out: Path, work: Path, epoch: int | None) -> Path:
     shutil.rmtree(work, ignore_errors=True)
     python = _fresh_virtualenv(work / "venv")
     bundle = freeze(python, work, epoch)
+    add_completion_script(bundle, target[0])
     version = _bundle_version(bundle)
     archive = pack(bundle, ROOT / LICENSE_FILE, out, archive_name(version, *target), epoch)
     seconds = time.monotonic() - started
@@ -160,6 +171,15 @@ def freeze(python: Path, work: Path, epoch: int, *, onefile: bool = os.name == "
     ]  # fmt: skip
     _run(command, "freeze the CLI with PyInstaller", env=env)
     return bundle
+
+
+def add_completion_script(bundle: Path, os_name: str) -> Path:
+    """Write kubectl's completion entry point for the plugin beside the executable."""
+    name, text = COMPLETION_SCRIPTS["windows" if os_name == "windows" else "posix"]
+    script = bundle / name
+    script.write_bytes(text.encode())
+    script.chmod(0o755)
+    return script
 
 
 def _bundle_version(bundle: Path) -> str:

@@ -170,6 +170,7 @@ def render(template: dict[str, Any], tag: str, archives: dict[str, Archive]) -> 
     number = tag.removeprefix("v")
     spec = template.get("spec") or {}
     spec["version"] = _fill(spec.get("version"), tag, number)
+    spec["caveats"] = _fill(spec.get("caveats"), tag, number)  # the store path has the tag
     for platform in spec.get("platforms") or []:
         platform["uri"] = _fill(platform.get("uri"), tag, number)
         archive = archives.get(_basename(platform["uri"]))
@@ -234,7 +235,9 @@ def validate(
             problems.add("archive", f"{where}: no archive given for {platform.get('uri')}")
             continue
         used.add(archive.path.name)
-        _check_archive(platform, archive, where, problems)
+        _check_archive(
+            platform, archive, str(manifest.get("metadata", {}).get("name")), where, problems
+        )
     for name in sorted(set(archives) - used):
         problems.add("archive", f"{name} is not named by any platform's uri")
 
@@ -336,7 +339,7 @@ def _matches(labels: dict[str, str], pair: tuple[str, str]) -> bool:
 
 
 def _check_archive(
-    platform: dict[str, Any], archive: Archive, where: str, problems: Problems
+    platform: dict[str, Any], archive: Archive, plugin: str, where: str, problems: Problems
 ) -> None:
     name = archive.path.name
     if archive.members is None:
@@ -358,11 +361,32 @@ def _check_archive(
         problems.add("bin", f"{where}: {platform.get('bin')} is not installed from {name}")
     elif not binary.executable and "windows" not in _basename(name):
         problems.add("bin", f"{where}: {platform.get('bin')} is not executable in {name}")
+    _check_completion(platform, installed, plugin, where, name, problems)
     if not any(
         PurePosixPath(path).name.lower() in LICENSE_NAMES and member.kind == "file"
         for path, member in installed.items()
     ):
         problems.add("license", f"{where}: no LICENSE file is installed from {name}")
+
+
+def _check_completion(
+    platform: dict[str, Any],
+    installed: dict[str, Member],
+    plugin: str,
+    where: str,
+    name: str,
+    problems: Problems,
+) -> None:
+    """Ours, not krew-index's: kubectl 1.26+ completes `kubectl PLUGIN <TAB>` only through a
+    `kubectl_complete-PLUGIN` on PATH, so each platform must install one beside `bin`, for the
+    caveats' link to point at (`.cmd` on Windows, which has no executable bit)."""
+    script = PurePosixPath(str(platform.get("bin", ""))).parent / f"kubectl_complete-{plugin}"
+    windows = "windows" in _basename(name)
+    found = installed.get(f"{script}.cmd" if windows else str(script))
+    if found is None or found.kind != "file":
+        problems.add("completion", f"{where}: {script} is not installed from {name}")
+    elif not found.executable and not windows:
+        problems.add("completion", f"{where}: {script} is not executable in {name}")
 
 
 def _installed(members: Iterable[Member], rules: list[dict[str, str]]) -> dict[str, Member]:

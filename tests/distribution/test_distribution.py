@@ -9,6 +9,9 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import io
+import os
+import re
+import shutil
 import stat
 import subprocess
 import sys
@@ -25,6 +28,7 @@ from tests.support.paths import ROOT
 EPOCH = 1_700_000_000
 TARGETS = [("linux", "amd64"), ("linux", "arm64"), ("darwin", "amd64"), ("darwin", "arm64")]
 WINDOWS = ("windows", "amd64")
+COMPLETION = "kubectl-datamodel/kubectl_complete-datamodel"  # kubectl 1.26+ runs it from PATH
 
 
 def load_script(name: str) -> ModuleType:
@@ -52,6 +56,7 @@ def make_bundle(folder: Path, executable: str = "kubectl-datamodel") -> Path:
     (internal / "libpython3.so").chmod(0o755)
     (internal / "base_library.zip").write_bytes(b"PK modules")
     (internal / "libpython3.so.1").symlink_to("libpython3.so")
+    build.add_completion_script(folder, "windows" if executable.endswith(".exe") else "linux")
     return folder
 
 
@@ -93,10 +98,34 @@ def test_the_archive_holds_one_folder_with_the_executable_its_files_and_licence(
         "kubectl-datamodel/_internal/libpython3.so",
         "kubectl-datamodel/_internal/libpython3.so.1",
         "kubectl-datamodel/kubectl-datamodel",
+        "kubectl-datamodel/kubectl_complete-datamodel",
     ]
     with tarfile.open(archive) as tar:
         licence = tar.extractfile("kubectl-datamodel/LICENSE")
         assert licence is not None and licence.read() == (ROOT / "LICENSE").read_bytes()
+
+
+def test_the_completion_script_answers_kubectl_through_the_plugin_on_path(bundle, tmp_path):
+    """The archive's kubectl_complete-datamodel, linked anywhere on PATH as the caveats say,
+    with the plugin on PATH (here the one under test, not a frozen one): kubectl's question
+    gets Cobra's answer. With the real kubectl, kubectl itself asks."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "kubectl_complete-datamodel").symlink_to(bundle / "kubectl_complete-datamodel")
+    env = {
+        **os.environ,
+        "PATH": os.pathsep.join(
+            [str(bin_dir), str(Path(sys.executable).parent), os.environ["PATH"]]
+        ),
+    }
+    asked = [str(bin_dir / "kubectl_complete-datamodel"), "database", "l"]
+    answer = subprocess.run(asked, capture_output=True, text=True, env=env, check=True).stdout
+    assert answer.splitlines()[0].startswith("list") and answer.splitlines()[-1] == ":4"
+    kubectl = shutil.which("kubectl")
+    if kubectl:
+        asked = [kubectl, "__complete", "datamodel", "database", "l"]
+        answer = subprocess.run(asked, capture_output=True, text=True, env=env, check=True).stdout
+        assert answer.splitlines()[0].startswith("list")
 
 
 def test_links_are_stored_as_the_files_they_point_to(bundle, tmp_path):
@@ -202,7 +231,9 @@ def test_rendering_fills_the_version_uris_and_real_digests(manifest, archives):
         assert platform["uri"] == release + archive.name
         assert platform["sha256"] == hashlib.sha256(archive.read_bytes()).hexdigest()
     text = manifest.read_text()
-    assert "{" not in text.replace("{tag}", "")  # every placeholder filled
+    assert not re.search(r"\{(tag|version|sha256)\}", text)  # every placeholder filled
+    # the caveats' link into krew's store names the installed version
+    assert f'store/datamodel/v0.1.0/{COMPLETION}" ' in document["spec"]["caveats"]
     assert not text.startswith("#")  # the template's note on templating is not published
 
 
@@ -327,6 +358,10 @@ BROKEN_MANIFESTS = {
         set_in(platform(0), "files", [{"from": "kubectl-datamodel/kubectl-datamodel", "to": "."}]),
         "license: platform linux/amd64: no LICENSE file is installed from",
     ),
+    "files leaving the completion script behind": (
+        lambda d: platform(0)(d)["files"].pop(1),
+        f"completion: platform linux/amd64: {COMPLETION} is not installed from",
+    ),
     "files without to": (
         set_in(platform(0), "files", [{"from": "*"}]),
         "files: platform linux/amd64: files must be a non-empty list of {from, to}",
@@ -372,9 +407,21 @@ GOOD_MEMBERS = [
     ("kubectl-datamodel", None, 0o755),
     ("kubectl-datamodel/LICENSE", b"Apache License", 0o644),
     ("kubectl-datamodel/kubectl-datamodel", b"binary", 0o755),
+    (COMPLETION, b"#!/bin/sh\n", 0o755),
 ]
 BROKEN_ARCHIVES = {
-    "no licence": (GOOD_MEMBERS[::2], "license: platform linux/amd64: no LICENSE file"),
+    "no licence": (
+        [m for m in GOOD_MEMBERS if not m[0].endswith("LICENSE")],
+        "license: platform linux/amd64: no LICENSE file",
+    ),
+    "no completion script": (
+        GOOD_MEMBERS[:3],
+        f"completion: platform linux/amd64: {COMPLETION} is not installed from",
+    ),
+    "a completion script without its x bit": (
+        [*GOOD_MEMBERS[:3], (COMPLETION, b"#!/bin/sh\n", 0o644)],
+        f"completion: platform linux/amd64: {COMPLETION} is not executable",
+    ),
     "a symlink": (
         [*GOOD_MEMBERS, ("kubectl-datamodel/lib.so", "lib.so.1", 0o777)],
         "kubectl-datamodel/lib.so is a symlink; krew refuses it",
@@ -384,11 +431,15 @@ BROKEN_ARCHIVES = {
         "krew refuses the path 'kubectl-datamodel/../evil'",
     ),
     "an executable without its x bit": (
-        [*GOOD_MEMBERS[:2], ("kubectl-datamodel/kubectl-datamodel", b"binary", 0o644)],
+        [
+            *GOOD_MEMBERS[:2],
+            ("kubectl-datamodel/kubectl-datamodel", b"binary", 0o644),
+            GOOD_MEMBERS[3],
+        ],
         "bin: platform linux/amd64: kubectl-datamodel/kubectl-datamodel is not executable",
     ),
     "the executable as a folder": (
-        [*GOOD_MEMBERS[:2], ("kubectl-datamodel/kubectl-datamodel", None, 0o755)],
+        [*GOOD_MEMBERS[:2], ("kubectl-datamodel/kubectl-datamodel", None, 0o755), GOOD_MEMBERS[3]],
         "kubectl-datamodel/kubectl-datamodel is not installed from",
     ),
 }
