@@ -58,8 +58,10 @@ COMPLETION_SCRIPTS = {
     "posix": (COMPLETION, '#!/bin/sh\nexec kubectl-datamodel __complete "$@"\n'),
 }
 ZIP_EPOCH = 315532800  # 1980-01-01: the earliest date a zip entry can hold
-# The package's data files (render/templates/report.html.j2): PyInstaller follows imports, not files
-DATA = ["--collect-data", "kubectl_datamodel"]
+# What PyInstaller cannot see by following imports: the package's data files
+# (render/templates/report.html.j2), and detect-secrets' detectors, which capture.redact finds
+# by listing their package (without them the binary would store credentials unredacted).
+DATA = ["--collect-data", "kubectl_datamodel", "--collect-submodules", "detect_secrets.plugins"]
 
 OS_NAMES = {"linux": "linux", "darwin": "darwin", "windows": "windows"}
 ARCH_NAMES = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}

@@ -20,6 +20,9 @@ from kubectl_datamodel import redaction
 
 # Pattern detectors that find things that are not secrets.
 _NOT_SECRETS = {"IPPublicDetector"}
+# Detectors that must be found: a build that lost detect-secrets' plugin modules (a frozen
+# binary collects only what is imported by name) must fail, not store credentials.
+_REQUIRED = {"AWSKeyDetector", "BasicAuthDetector", "JwtTokenDetector", "PrivateKeyDetector"}
 # What may follow a match in the same token: base64url, and the dots between a JWT's parts.
 _CONTINUES = r"[A-Za-z0-9_\-.=+/]*"
 # The key a line sets (``"secretName": ...``, ``--password-file=...``), and the endings of keys
@@ -92,4 +95,7 @@ def _detectors() -> tuple[Any, list[Any]]:
                 and name not in _NOT_SECRETS
             ):
                 patterns.append(candidate())
+    missing = _REQUIRED - {type(p).__name__ for p in patterns}
+    if missing:
+        raise RuntimeError(f"detect-secrets' detectors are missing: {', '.join(sorted(missing))}")
     return KeywordDetector(), patterns
