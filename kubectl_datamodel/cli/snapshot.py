@@ -89,7 +89,7 @@ def snapshot(
     if fmt is output.Format.NAME:
         common.print_lines([f"snapshot/{summary.id}"])
     elif fmt.is_table:
-        typer.echo(
+        common.say(
             f"snapshot {summary.id} stored: context {summary.cluster_context}, "
             f"{summary.crd_count} CRDs, {summary.operator_count} operators, "
             f"{summary.csv_count} CSVs"
