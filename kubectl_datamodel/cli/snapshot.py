@@ -114,7 +114,9 @@ def capture_and_store(
 def capture_with_warnings(
     options: CaptureOptions, *, quiet: bool, found: files.ManifestSet | None = None
 ) -> inventory.CaptureResult:
-    """Capture, printing what could not be read; ``found`` is manifests already read."""
+    """Capture, printing what could not be read; ``found`` is manifests already read. Only a
+    live capture draws progress: reading manifests reports none, and "connecting to the API
+    server" would say what is not happening."""
     from kubectl_datamodel import capture
     from kubectl_datamodel.capture import files
     from kubectl_datamodel.render import console
@@ -122,7 +124,7 @@ def capture_with_warnings(
     if found is not None:
         result = files.capture(options, found)
     else:
-        with console.capture_progress(quiet) as display:
+        with console.capture_progress(quiet or options.offline) as display:
             result = capture.capture(options, display)
     for message in result.warnings:
         common.warn(message)
