@@ -10,8 +10,11 @@ is handed, for the documents `-o yaml` prints.
 
 from __future__ import annotations
 
+import functools
+import io
 import json
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -231,11 +234,56 @@ def _kubernetes_yaml_loader() -> Any:
 
 def dump_yaml(document: Any, stream: TextIO) -> None:
     """Block-style YAML, keys in the order given (the documented field order), long lines
-    kept whole."""
+    kept whole, and no control or format character written raw.
+
+    ruamel.yaml escapes C0 and C1 controls and line separators, but YAML counts bidi overrides
+    and isolates (U+202E, U+2066...) as printable and writes them raw, where they would
+    reorder what a terminal shows. A string holding one is double-quoted, and the character
+    written as a ``\\u`` escape, which reads back as the same string.
+    """
     from ruamel.yaml import YAML
 
     dumper = YAML(typ="safe", pure=False)  # libyaml's emitter: 3x faster on CRD specs
+    dumper.Representer = _quoting_representer()
     dumper.default_flow_style = False
     dumper.sort_base_mapping_type_on_output = False  # type: ignore[assignment]  # keep the documented field order
     dumper.width = 4096
-    dumper.dump(document, stream)
+    written = io.StringIO()
+    dumper.dump(document, written)
+    stream.write(_escape_format_characters(written.getvalue()))
+
+
+@functools.cache
+def _quoting_representer() -> Any:
+    """ruamel.yaml's safe representer, double-quoting a string that holds a format character."""
+    from ruamel.yaml.representer import SafeRepresenter
+
+    class QuotingRepresenter(SafeRepresenter):
+        def represent_str(self, data: str) -> Any:
+            style = '"' if _has_format_character(data) else None
+            return self.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+    QuotingRepresenter.add_representer(str, QuotingRepresenter.represent_str)
+    return QuotingRepresenter
+
+
+def _has_format_character(text: str) -> bool:
+    """Whether ``text`` holds a character Unicode calls a format character (category Cf)."""
+    return not text.isprintable() and any(unicodedata.category(ch) == "Cf" for ch in text)
+
+
+def _escape_format_characters(written: str) -> str:
+    """Written YAML with its format characters as escapes: only the strings the representer
+    double-quoted hold one, and in double quotes an escape means the character itself."""
+    if written.isascii():
+        return written
+    return "\n".join(
+        "".join(map(_escaped_in_yaml, line)) if _has_format_character(line) else line
+        for line in written.split("\n")
+    )
+
+
+def _escaped_in_yaml(ch: str) -> str:
+    if unicodedata.category(ch) != "Cf":
+        return ch
+    return f"\\u{ord(ch):04X}" if ord(ch) < 0x10000 else f"\\U{ord(ch):08X}"

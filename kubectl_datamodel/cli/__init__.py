@@ -165,5 +165,5 @@ def _fail(message: str, status: int, debug: bool) -> int:
         import traceback
 
         traceback.print_exc()
-    typer.echo(f"error: {message}", err=True)
+    common.say(f"error: {message}", err=True)
     return status

@@ -104,7 +104,7 @@ def _render(
 
     if fmt is common.FindingsFormat.TABLE:
         common.print_tables(render.tables(result))
-        typer.echo(render.summary_line(result))
+        common.say(render.summary_line(result))
     elif fmt is common.FindingsFormat.MARKDOWN:
         typer.echo(render.markdown(result), nl=False)
     else:

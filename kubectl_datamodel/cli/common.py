@@ -20,6 +20,7 @@ import typer
 from kubectl_datamodel import errors, levels, model
 from kubectl_datamodel.options import CaptureOptions, ClusterOptions, ReadLimits
 from kubectl_datamodel.render import output
+from kubectl_datamodel.render.text import visible
 
 
 @dataclasses.dataclass
@@ -158,8 +159,10 @@ def parse_timeout(text: str) -> float | None:
 _TIMEOUT_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
-def color_enabled(stream: TextIO = sys.stdout) -> bool:
-    return stream.isatty() and "NO_COLOR" not in os.environ
+def color_enabled() -> bool:
+    """Colour for the standard output of the moment (not the one at import), on a terminal
+    and without NO_COLOR."""
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
 def print_tables(tables: Sequence[model.Table], headers: bool = True) -> None:
@@ -174,17 +177,23 @@ def print_document(document: model.JSON, fmt: output.Format) -> None:
     output.write_document(document, fmt, sys.stdout)
 
 
+def say(line: str, *, err: bool = False) -> None:
+    """One line for a person, ``visible``: a cluster value in it (a context, a file's name, an
+    object's) can neither split it nor reach the terminal as a control sequence."""
+    typer.echo(visible(line), err=err)
+
+
 def warn(message: str) -> None:
-    typer.echo(f"warning: {message}", err=True)
+    say(f"warning: {message}", err=True)
 
 
 def info(message: str) -> None:
-    typer.echo(message, err=True)
+    say(message, err=True)
 
 
 def note(message: str) -> None:
     """Something the user did not ask for but should know (which context `latest` took)."""
-    typer.echo(f"note: {message}", err=True)
+    say(f"note: {message}", err=True)
 
 
 def snapshot_id(db: Any, reference: str, cluster_context: str | None, reader: str) -> int:

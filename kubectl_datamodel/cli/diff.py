@@ -261,7 +261,7 @@ def _render(
     if fmt is common.FindingsFormat.TABLE:
         if report.changes:
             common.print_tables(drift_text.tables(report))
-        typer.echo(drift_text.summary_line(report))
+        common.say(drift_text.summary_line(report))
         for note in report.notes:
             common.note(note)
     elif fmt is common.FindingsFormat.MARKDOWN:

@@ -89,7 +89,7 @@ def snapshot(
     if fmt is output.Format.NAME:
         common.print_lines([f"snapshot/{summary.id}"])
     elif fmt.is_table:
-        typer.echo(
+        common.say(
             f"snapshot {summary.id} stored: context {summary.cluster_context}, "
             f"{text.plural(summary.crd_count, 'CRD')}, "
             f"{text.plural(summary.operator_count, 'operator')}, "
@@ -115,7 +115,9 @@ def capture_and_store(
 def capture_with_warnings(
     options: CaptureOptions, *, quiet: bool, found: files.ManifestSet | None = None
 ) -> inventory.CaptureResult:
-    """Capture, printing what could not be read; ``found`` is manifests already read."""
+    """Capture, printing what could not be read; ``found`` is manifests already read. Only a
+    live capture draws progress: reading manifests reports none, and "connecting to the API
+    server" would say what is not happening."""
     from kubectl_datamodel import capture
     from kubectl_datamodel.capture import files
     from kubectl_datamodel.render import console
@@ -123,7 +125,7 @@ def capture_with_warnings(
     if found is not None:
         result = files.capture(options, found)
     else:
-        with console.capture_progress(quiet) as display:
+        with console.capture_progress(quiet or options.offline) as display:
             result = capture.capture(options, display)
     for message in result.warnings:
         common.warn(message)

@@ -40,7 +40,7 @@ def tables(result: Analysis) -> list[model.Table]:
 def summary_line(result: Analysis) -> str:
     """One line for the terminal: what was analysed and, for a view with rules, the findings
     per level."""
-    return _summary(result, lambda text: text)
+    return _summary(result, text.visible)
 
 
 def _summary(result: Analysis, show: Callable[[str], str]) -> str:

@@ -12,6 +12,8 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, TextIO
 
+from kubectl_datamodel.render import text
+
 if TYPE_CHECKING:
     from rich.progress import Progress
 
@@ -39,7 +41,8 @@ class CaptureProgress:
         self._progress.update(self._task, total=self._total() + total)
 
     def advance(self, description: str) -> None:
-        self._progress.update(self._task, advance=1, description=description)
+        """One more read done; ``description`` (what it read, a CRD's name) is shown as text."""
+        self._progress.update(self._task, advance=1, description=text.visible(description))
 
     def _total(self) -> float:
         return self._progress.tasks[0].total or 0
@@ -57,7 +60,7 @@ def capture_progress(quiet: bool) -> Iterator[CaptureProgress | None]:
 
     console = Console(stderr=True)
     columns = (
-        TextColumn("{task.description:<44.44}"),
+        TextColumn("{task.description:<44.44}", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),

@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 from kubectl_datamodel import contract, errors, k8s, model
 from kubectl_datamodel.k8s import selectors
-from kubectl_datamodel.render import output
+from kubectl_datamodel.render import output, text
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,7 +86,7 @@ def write_records(
 ) -> None:
     """One section's records as the view says: table, document or names."""
     if shown.fmt is output.Format.NAME:
-        stream.writelines(f"{_NAMES[section](r)}\n" for r in records)
+        stream.writelines(f"{name}\n" for name in names(section, records))
     elif shown.fmt.is_table:
         tables = [table(records, shown.wide)]
         output.write_tables(tables, stream, color=color, headers=shown.headers)
@@ -96,7 +96,9 @@ def write_records(
 
 
 def names(section: str, records: Sequence[Any]) -> list[str]:
-    return [_NAMES[section](r) for r in records]
+    """``-o name``: one line per record, ``text.visible``, so a name holding a newline is still
+    one name to ``xargs`` and ``while read``."""
+    return [text.visible(_NAMES[section](r)) for r in records]
 
 
 def _resource_name(record: model.ResourceRecord) -> str:

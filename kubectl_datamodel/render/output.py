@@ -37,7 +37,9 @@ def write_document(document: model.JSON, fmt: Format, stream: TextIO) -> None:
 
 
 def write_json(document: Any, stream: TextIO) -> None:
-    json.dump(document, stream, indent=2, ensure_ascii=False)
+    """Indented JSON, non-ASCII text as it is, control and bidi characters as ``\\u`` escapes
+    (``text.json_escaped``)."""
+    stream.write(text.json_escaped(json.dumps(document, indent=2, ensure_ascii=False)))
     stream.write("\n")
 
 

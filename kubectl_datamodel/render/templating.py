@@ -2,10 +2,14 @@
 
 ``render``: rows through a user's template. The environment is sandboxed: a template is code
 from wherever the user found it, and may read its row, not the process. Undefined names are
-errors, so a misspelt column is reported (with the row) rather than rendered as nothing.
+errors, so a misspelt column is reported (with the row) rather than rendered as nothing. Values
+are printed as they are, since the template decides the format (YAML, a shell line), except in
+a template for HTML or XML (``rows.html``, ``rows.html.j2``), which autoescapes them: Jinja's
+own convention, so that a cluster value cannot add a tag to the page.
 
 ``render_html``: one of our own templates, shipped in the package's ``templates/`` folder,
-with HTML autoescaping on: every value is escaped unless the template marks it ``|safe``.
+with HTML autoescaping on: every value is shown ``text.visible`` and escaped unless the template
+marks it ``|safe``.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kubectl_datamodel import documents, errors
+from kubectl_datamodel.render import text
 
 if TYPE_CHECKING:
     from jinja2 import Template
@@ -30,16 +35,16 @@ def render(path: Path, rows: Sequence[dict[str, Any]]) -> Iterator[str]:
     from jinja2.sandbox import SandboxedEnvironment
 
     environment = SandboxedEnvironment(
-        undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False
+        undefined=StrictUndefined, keep_trailing_newline=True, autoescape=_writes_markup(path)
     )
     environment.filters["fromjson"] = _from_json
     environment.filters["toyaml"] = _to_yaml
     try:
-        text = path.read_text(encoding="utf-8")
+        source = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise errors.TemplateError(f"--template {path}: {exc.strerror}") from exc
     try:
-        template = environment.from_string(text)
+        template = environment.from_string(source)
     except TemplateSyntaxError as exc:
         raise errors.TemplateError(f"{path}:{exc.lineno}: {exc.message}") from exc
     for number, row in enumerate(rows, 1):
@@ -47,6 +52,19 @@ def render(path: Path, rows: Sequence[dict[str, Any]]) -> Iterator[str]:
             yield template.render(row=row, **row)
         except (TemplateError, TypeError, ValueError, OverflowError, RecursionError) as exc:
             raise errors.TemplateError(f"{path}: row {number}: {exc}") from exc
+
+
+MARKUP_SUFFIXES = (".html", ".htm", ".xml")  # what Jinja's select_autoescape escapes
+TEMPLATE_SUFFIXES = (".j2", ".jinja", ".jinja2")
+
+
+def _writes_markup(path: Path) -> bool:
+    """Whether the template at ``path`` writes HTML or XML, by its name: ``page.html``,
+    ``page.html.j2``."""
+    suffixes = [suffix.lower() for suffix in path.suffixes]
+    if suffixes and suffixes[-1] in TEMPLATE_SUFFIXES:
+        suffixes.pop()
+    return bool(suffixes) and suffixes[-1] in MARKUP_SUFFIXES
 
 
 def render_html(name: str, context: Mapping[str, Any]) -> str:
@@ -60,16 +78,29 @@ def _packaged(name: str) -> Template:
 
     try:
         resource = importlib.resources.files("kubectl_datamodel.render") / "templates" / name
-        text = resource.read_text(encoding="utf-8")
+        source = resource.read_text(encoding="utf-8")
     except OSError as exc:
         raise errors.TemplateError(
             f"template {name} is missing from this installation of kubectl-datamodel "
             f"({exc.strerror}); reinstall it"
         ) from exc
     environment = Environment(
-        autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        finalize=_shown,
     )
-    return environment.from_string(text)
+    return environment.from_string(source)
+
+
+def _shown(value: Any) -> Any:
+    """What every ``{{ }}`` of our pages prints: ``text.visible`` (one line, control and bidi
+    characters as escapes, so none can reorder the page's text), then autoescaped. Markup the
+    page made itself (an inline SVG chart, marked ``|safe``) is kept as it is."""
+    if hasattr(value, "__html__"):
+        return value
+    return text.visible(value)
 
 
 def _from_json(value: str) -> Any:

@@ -4,8 +4,9 @@ escaping, counts in words, and the icons of a level.
 Values from a cluster are data someone else may control. ``visible`` keeps any of them to one
 line and shows its control and bidi characters as escapes (``\n``, ``\x1b``, ``\u202e``), so
 none can move the cursor, colour the terminal, reorder the text around it or split a row;
-every renderer draws cluster values through it. ``markdown`` makes one inert in a GitHub
-comment. Standard library only.
+every renderer draws cluster values through it. ``json_escaped`` writes the same characters
+as JSON escapes, so a document keeps every value exact. ``markdown`` makes one inert in a
+GitHub comment. Standard library only.
 """
 
 from __future__ import annotations
@@ -55,7 +56,32 @@ def _visible_char(ch: str) -> str:
         return ch
     if ch in _NAMED:
         return _NAMED[ch]
-    return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+    if ord(ch) < 0x100:
+        return f"\\x{ord(ch):02x}"
+    return f"\\u{ord(ch):04x}" if ord(ch) < 0x10000 else f"\\U{ord(ch):08x}"
+
+
+def json_escaped(encoded: str) -> str:
+    """JSON text with the characters ``visible`` would escape written as ``\\u`` escapes.
+
+    ``json.dumps`` escapes only C0 controls, so DEL, C1 controls (``\\x9b`` starts a terminal
+    sequence), bidi overrides and line separators would reach a terminal raw through
+    ``-o json``. Only strings can hold them, and a ``\\u`` escape there reads back as the same
+    character, so every value stays exactly what it was.
+    """
+    if encoded.isascii() and "\x7f" not in encoded:
+        return encoded
+    # A raw newline is never inside a JSON string: the lines are the document's own.
+    return "\n".join(
+        line if line.isprintable() else "".join(map(_json_char, line))
+        for line in encoded.split("\n")
+    )
+
+
+def _json_char(ch: str) -> str:
+    if unicodedata.category(ch) not in CONTROL:
+        return ch
+    return json.dumps(ch)[1:-1]  # ensure_ascii: \u202e, a surrogate pair beyond the BMP
 
 
 def width(text: str) -> int:
