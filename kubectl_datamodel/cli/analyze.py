@@ -22,10 +22,10 @@ HELP = (
     "is an id, latest, latest~N or CONTEXT@latest[~N] (default: latest). Exit status 3 when a "
     "finding is at or above --fail-on (docs/analysis.md lists the rules)."
 )
-EPILOG = (
-    "Examples: kubectl datamodel analyze security --fail-on critical  |  "
-    "kubectl datamodel analyze history -o json"
-)
+EPILOG = """
+    kubectl datamodel analyze security --fail-on critical
+    kubectl datamodel analyze history -o json
+"""
 
 
 def _views(incomplete: str) -> list[str]:

@@ -37,7 +37,7 @@ HELP = (
     "`kubectl datamodel <TAB>` (kubectl 1.26+) needs `kubectl_complete-datamodel` on your PATH "
     "too: it comes with pip, pipx and the release archive."
 )
-EPILOG = "Example: kubectl datamodel completion zsh > ~/.zfunc/_kubectl-datamodel"
+EPILOG = "kubectl datamodel completion zsh > ~/.zfunc/_kubectl-datamodel"
 
 
 def completion_command(

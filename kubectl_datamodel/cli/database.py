@@ -9,14 +9,10 @@ from typing import Annotated
 import typer
 
 from kubectl_datamodel import errors
-from kubectl_datamodel.cli import common, completion, flags, snapshot
+from kubectl_datamodel.cli import common, completion, flags, snapshot, usage
 from kubectl_datamodel.render import output
 
-app = typer.Typer(
-    help="Manage and inspect stored snapshots.",
-    no_args_is_help=True,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+app = usage.App(help="Manage and inspect stored snapshots.")
 app.command(
     "store",
     help="Alias of `kubectl datamodel snapshot` (the older spelling).",
@@ -67,9 +63,7 @@ ExportFormat = Annotated[
 ]
 
 
-@app.command(
-    "list", epilog="Example: kubectl datamodel database list --context prod -o wide --no-headers"
-)
+@app.command("list", epilog="kubectl datamodel database list --context prod -o wide --no-headers")
 def list_(
     ctx: typer.Context,
     cluster_context: flags.ClusterContext = None,
@@ -98,9 +92,7 @@ def list_(
         common.print_document(snapshots.snapshot_list(summaries), fmt)
 
 
-@app.command(
-    "show", epilog="Example: kubectl datamodel database show latest -o wide -l app=cert-manager"
-)
+@app.command("show", epilog="kubectl datamodel database show latest -o wide -l app=cert-manager")
 def show(
     ctx: typer.Context,
     reference: SnapshotArgument,
@@ -139,7 +131,7 @@ def show(
 
 @app.command(
     "export",
-    epilog="Example: kubectl datamodel database export latest --file s1.json --include-specs",
+    epilog="kubectl datamodel database export latest --file s1.json --include-specs",
 )
 def export(
     ctx: typer.Context,
@@ -179,9 +171,7 @@ def export(
         common.info(f"snapshot {snapshot_id} exported to {file}")
 
 
-@app.command(
-    "export-all", epilog="Example: kubectl datamodel database export-all -o json > all.json"
-)
+@app.command("export-all", epilog="kubectl datamodel database export-all -o json > all.json")
 def export_all(
     ctx: typer.Context,
     file: File = None,
@@ -214,7 +204,7 @@ class StatsFormat(str, enum.Enum):
     YAML = "yaml"
 
 
-@app.command("stats", epilog="Example: kubectl datamodel database stats -o json")
+@app.command("stats", epilog="kubectl datamodel database stats -o json")
 def stats(
     ctx: typer.Context,
     fmt: Annotated[
@@ -243,7 +233,7 @@ def stats(
         common.print_document(document, output.Format(fmt.value))
 
 
-@app.command("delete", epilog="Example: kubectl datamodel database delete 3 4 --yes")
+@app.command("delete", epilog="kubectl datamodel database delete 3 4 --yes")
 def delete(
     ctx: typer.Context,
     references: Annotated[
@@ -276,7 +266,7 @@ def delete(
 
 @app.command(
     "cleanup",
-    epilog='Example: kubectl datamodel database cleanup --keep 10 --older-than "30 days" --yes',
+    epilog='kubectl datamodel database cleanup --keep 10 --older-than "30 days" --yes',
 )
 def cleanup(
     ctx: typer.Context,

@@ -28,10 +28,10 @@ HELP = (
     "the newest snapshot of its context, none means the latest two. Exit status 3 when a "
     "change is at or above --fail-on."
 )
-EPILOG = (
-    "Examples: kubectl datamodel diff 1 2 -o markdown --fail-on breaking  |  "
-    "kubectl datamodel diff latest --against-dir rendered/"
-)
+EPILOG = """
+    kubectl datamodel diff 1 2 -o markdown --fail-on breaking
+    kubectl datamodel diff latest --against-dir rendered/
+"""
 DEFAULT_REFS = ("latest~1", "latest")
 
 

@@ -8,15 +8,13 @@ from typing import Annotated
 
 import typer
 
-from kubectl_datamodel.cli import common, flags, snapshot
+from kubectl_datamodel.cli import common, flags, snapshot, usage
 from kubectl_datamodel.options import DEFAULT_CONCURRENCY, DEFAULT_QPS
 from kubectl_datamodel.render import output
 
-crd_app = typer.Typer(help="CustomResourceDefinitions.", no_args_is_help=True)
-operators_app = typer.Typer(
-    help="Operators: the controllers that manage CRDs.", no_args_is_help=True
-)
-olm_app = typer.Typer(help="OLM ClusterServiceVersions.", no_args_is_help=True)
+crd_app = usage.App(help="CustomResourceDefinitions.")
+operators_app = usage.App(help="Operators: the controllers that manage CRDs.")
+olm_app = usage.App(help="OLM ClusterServiceVersions.")
 
 StoreDb = Annotated[
     bool, typer.Option("--store-db", help="Also store what is listed as a snapshot.")
@@ -88,16 +86,16 @@ def _lister(component: str, section: str, list_kind: str, noun: str) -> Callable
     return list_command
 
 
-crd_app.command(
-    "list", epilog="Example: kubectl datamodel crd list --from-dir examples/cluster-v1 -o wide"
-)(_lister("crds", "crds", "CRDList", "CRDs"))
+crd_app.command("list", epilog="kubectl datamodel crd list --from-dir examples/cluster-v1 -o wide")(
+    _lister("crds", "crds", "CRDList", "CRDs")
+)
 operators_app.command(
     "list",
     epilog=(
-        "Example: kubectl datamodel operators list --from-dir examples/cluster-v1 "
+        "kubectl datamodel operators list --from-dir examples/cluster-v1 "
         "-l app.kubernetes.io/part-of=argocd -o name"
     ),
 )(_lister("operators", "operators", "OperatorList", "operators"))
-olm_app.command(
-    "list", epilog="Example: kubectl datamodel olm list --from-dir examples/cluster-v1 -o json"
-)(_lister("olm", "csvs", "CSVList", "OLM ClusterServiceVersions"))
+olm_app.command("list", epilog="kubectl datamodel olm list --from-dir examples/cluster-v1 -o json")(
+    _lister("olm", "csvs", "CSVList", "OLM ClusterServiceVersions")
+)
