@@ -2,17 +2,21 @@
 
 The CLI is imported inside the guard: Ctrl-C while Typer, rich and the commands are still
 loading is one line and exit status 130, like Ctrl-C at any other moment, not a traceback.
-Nothing but ``sys`` is imported before the guard.
+Nothing but ``sys`` and ``pathlib`` is imported before the guard.
 """
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 
 def main() -> None:
-    _cli().main()
+    if Path(sys.argv[0]).name.startswith("kubectl_complete-"):
+        complete()  # the release binary, linked under the name kubectl asks for
+    else:
+        _cli().main()
 
 
 def complete() -> None:

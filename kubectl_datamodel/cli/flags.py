@@ -13,7 +13,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from kubectl_datamodel.cli import common
+from kubectl_datamodel.cli import common, completion
 from kubectl_datamodel.options import DEFAULT_BURST
 from kubectl_datamodel.render import output
 
@@ -85,6 +85,7 @@ ClusterContext = Annotated[
         "--context",
         metavar="CONTEXT",
         help="Only snapshots of this cluster context (the name it was stored under).",
+        autocompletion=completion.contexts,
         show_default=False,
     ),
 ]
@@ -95,6 +96,7 @@ SnapshotContext = Annotated[
         "--cluster-context",
         metavar="CONTEXT",
         help="The cluster context latest counts from (the name snapshots were stored under).",
+        autocompletion=completion.contexts,
         show_default=False,
     ),
 ]
