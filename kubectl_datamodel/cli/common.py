@@ -174,6 +174,12 @@ def print_document(document: model.JSON, fmt: output.Format) -> None:
     output.write_document(document, fmt, sys.stdout)
 
 
+def nothing_found(noun: str) -> None:
+    """An empty table list says so on stderr, as kubectl's "No resources found": stdout stays
+    empty for a script (a header alone, or "No CRDs.", would be a line to skip)."""
+    typer.echo(f"No {noun} found.", err=True)
+
+
 def warn(message: str) -> None:
     typer.echo(f"warning: {message}", err=True)
 

@@ -86,6 +86,8 @@ def list_(
     summaries = listing.chosen(summaries, shown)
     if fmt is output.Format.NAME:
         common.print_lines(f"snapshot/{s.id}" for s in summaries)
+    elif fmt.is_table and not summaries:
+        common.nothing_found("snapshots")
     elif fmt.is_table:
         common.print_tables([snapshots.snapshots_table(summaries, shown.wide)], shown.headers)
     else:
@@ -101,13 +103,17 @@ def show(
     no_headers: flags.NoHeaders = False,
     sort_by: flags.SortBy = None,
     selector: flags.Selector = None,
+    namespace: flags.Namespace = None,
+    all_namespaces: flags.AllNamespaces = False,
     db_path: flags.DbPath = None,
 ) -> None:
     """Show one snapshot: its header and the records of every kind it captured."""
     from kubectl_datamodel import store
     from kubectl_datamodel.render import listing, snapshots
 
-    shown = listing.view(fmt, not no_headers, sort_by, selector)
+    if namespace and all_namespaces:
+        raise errors.UsageError("--namespace and --all-namespaces cannot be used together")
+    shown = listing.view(fmt, not no_headers, sort_by, selector, namespace)
     with store.open_store(common.db_path(ctx, db_path)) as db:
         stored = db.get_snapshot(
             common.snapshot_id(db, reference, cluster_context, "database show")

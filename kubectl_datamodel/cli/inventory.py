@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import sys
 from collections.abc import Callable
 from typing import Annotated
 
 import typer
 
+from kubectl_datamodel import model
 from kubectl_datamodel.cli import common, flags, snapshot, usage
 from kubectl_datamodel.options import DEFAULT_CONCURRENCY, DEFAULT_QPS
 from kubectl_datamodel.render import output
@@ -71,10 +74,15 @@ def _lister(component: str, section: str, list_kind: str, noun: str) -> Callable
         # A listing's redacted values are salted afresh: nothing shown is unsalted, and the
         # digests need not match any database's.
         salt = redaction.new_salt()
-        records = [redaction.salted(r, salt) for r in getattr(result.snapshot, section)]
+        records = listing.chosen(
+            [redaction.salted(r, salt) for r in getattr(result.snapshot, section)], shown
+        )
+        if shown.fmt.is_table and not records:
+            common.nothing_found(noun)
+            return
         listing.write_records(
             section,
-            listing.chosen(records, shown),
+            records,
             shown,
             snapshots.TABLES[section],
             list_kind,
@@ -83,7 +91,18 @@ def _lister(component: str, section: str, list_kind: str, noun: str) -> Callable
         )
 
     list_command.__doc__ = f"List {noun} found in the input; --store-db also stores them."
+    record = model.BY_SECTION[section].record
+    if "labels" not in {field.name for field in dataclasses.fields(record)}:
+        _without(list_command, "selector")  # no labels kept (CSVs): -l could only mislead
     return list_command
+
+
+def _without(command: Callable[..., None], parameter: str) -> None:
+    """Leave a parameter out of the options Typer reads from ``command``'s signature; the
+    command gets its default."""
+    signature = inspect.signature(command, eval_str=True)
+    kept = [p for p in signature.parameters.values() if p.name != parameter]
+    command.__signature__ = signature.replace(parameters=kept)  # type: ignore[attr-defined]
 
 
 crd_app.command("list", epilog="kubectl datamodel crd list --from-dir examples/cluster-v1 -o wide")(
