@@ -7,7 +7,6 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from typer.core import TyperGroup
-from typer.main import get_command
 
 from kubectl_datamodel import cli
 
@@ -15,7 +14,7 @@ PROG = "kubectl datamodel"
 
 
 def root() -> Any:
-    return get_command(cli.app)
+    return cli.command()
 
 
 def walk(command: Any = None, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
