@@ -2,18 +2,19 @@
 
 The CLI is imported inside the guard: Ctrl-C while Typer, rich and the commands are still
 loading is one line and exit status 130, like Ctrl-C at any other moment, not a traceback.
-Nothing but ``sys`` and ``pathlib`` is imported before the guard.
+Nothing but ``os`` and ``sys``, which Python has loaded before it runs us, is imported before
+the guard.
 """
 
 from __future__ import annotations
 
+import os
 import sys
-from pathlib import Path
 from typing import Any
 
 
 def main() -> None:
-    if Path(sys.argv[0]).name.startswith("kubectl_complete-"):
+    if os.path.basename(sys.argv[0]).startswith("kubectl_complete-"):  # noqa: PTH119 - no import
         complete()  # the release binary, linked under the name kubectl asks for
     else:
         _cli().main()
