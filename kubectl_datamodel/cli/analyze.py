@@ -32,6 +32,12 @@ def _views(incomplete: str) -> list[str]:
     return [view for view in VIEWS if view.startswith(incomplete)]
 
 
+def _levels(incomplete: str) -> list[str]:
+    from kubectl_datamodel import analysis
+
+    return [w for w in common.fail_on_words(analysis.Level) if w.startswith(incomplete)]
+
+
 def analyze_command(
     ctx: typer.Context,
     view: Annotated[
@@ -78,6 +84,7 @@ def analyze_command(
             metavar="LEVEL",
             help="Exit 3 when a finding is at or above LEVEL: none (the default), any, "
             "warning or critical.",
+            autocompletion=_levels,
             show_default=False,
         ),
     ] = "none",

@@ -49,9 +49,14 @@ def fail_on(text: str, scale: type[R]) -> R | None:
     try:
         return chosen[text.lower()]
     except KeyError:
-        above = [level.label for level in levels[1:]]
-        expected = ", ".join(["none", "any", *above[:-1]]) + f" or {above[-1]}"
+        *first, last = fail_on_words(scale)
+        expected = f"{', '.join(first)} or {last}"
         raise errors.UsageError(f"--fail-on {text!r}: expected {expected}") from None
+
+
+def fail_on_words(scale: type[levels.Ranked]) -> list[str]:
+    """What --fail-on offers: none, any, and the levels above the lowest (which any names)."""
+    return ["none", "any", *(level.label for level in sorted(scale)[1:])]
 
 
 def db_path(ctx: typer.Context, command_value: Path | None) -> Path:

@@ -42,9 +42,16 @@ HELP = (
 EPILOG = "kubectl datamodel completion zsh > ~/.zfunc/_kubectl-datamodel"
 
 
+def _shells(incomplete: str) -> list[str]:
+    return [shell.value for shell in Shell if shell.value.startswith(incomplete)]
+
+
 def completion_command(
     shell: Annotated[
-        str, typer.Argument(metavar="SHELL", help="bash, zsh or fish.", show_default=False)
+        str,
+        typer.Argument(
+            metavar="SHELL", help="bash, zsh or fish.", autocompletion=_shells, show_default=False
+        ),
     ],
 ) -> None:
     from typer._completion_classes import completion_init

@@ -98,7 +98,7 @@ def list_(
 def show(
     ctx: typer.Context,
     reference: SnapshotArgument,
-    cluster_context: flags.ClusterContext = None,
+    cluster_context: flags.LatestContext = None,
     fmt: flags.Output = output.Format.TABLE,
     no_headers: flags.NoHeaders = False,
     sort_by: flags.SortBy = None,
@@ -150,7 +150,7 @@ def export(
         bool, typer.Option("--operators-only", help="Only operators.")
     ] = False,
     olm_only: Annotated[bool, typer.Option("--olm-only", help="Only OLM CSVs.")] = False,
-    cluster_context: flags.ClusterContext = None,
+    cluster_context: flags.LatestContext = None,
     db_path: flags.DbPath = None,
 ) -> None:
     """Export one snapshot as JSON or YAML, to a file or stdout."""
@@ -251,7 +251,7 @@ def delete(
             show_default=False,
         ),
     ],
-    cluster_context: flags.ClusterContext = None,
+    cluster_context: flags.LatestContext = None,
     yes: Yes = False,
     db_path: flags.DbPath = None,
 ) -> None:

@@ -35,6 +35,12 @@ EPILOG = """
 DEFAULT_REFS = ("latest~1", "latest")
 
 
+def _severities(incomplete: str) -> list[str]:
+    from kubectl_datamodel.drift import changes
+
+    return [w for w in common.fail_on_words(changes.Severity) if w.startswith(incomplete)]
+
+
 def diff(
     ctx: typer.Context,
     references: Annotated[
@@ -86,6 +92,7 @@ def diff(
             metavar="LEVEL",
             help="Exit 3 when a change is at or above LEVEL: none (the default), any, warning "
             "or breaking.",
+            autocompletion=_severities,
             show_default=False,
         ),
     ] = "none",

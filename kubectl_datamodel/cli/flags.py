@@ -89,6 +89,17 @@ ClusterContext = Annotated[
         show_default=False,
     ),
 ]
+LatestContext = Annotated[
+    str | None,
+    typer.Option(
+        "--cluster-context",
+        "--context",
+        metavar="CONTEXT",
+        help="The cluster context latest counts from (the name snapshots were stored under).",
+        autocompletion=completion.contexts,
+        show_default=False,
+    ),
+]
 # diff reads the cluster too, where --context is the kubeconfig's, as in kubectl.
 SnapshotContext = Annotated[
     str | None,

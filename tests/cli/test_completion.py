@@ -205,3 +205,42 @@ def test_kubectl_completes_through_a_link_to_the_command(env, tmp_path):
         check=True,
     )
     assert result.stdout.splitlines() == ["demo@latest\tthe newest snapshot of demo", ":4"]
+
+
+def test_values_we_read_complete_to_what_we_accept(run, two_contexts):
+    """--fail-on LEVEL, analyze's VIEW and completion's SHELL are words the command checks
+    itself; completion offers exactly the words it then takes."""
+    found = {
+        (path, param.metavar): param
+        for path, command in commands.leaves()
+        for param in command.params
+        if param.metavar in ("LEVEL", "VIEW", "SHELL")
+    }
+    assert set(found) == {
+        (("diff",), "LEVEL"),
+        (("analyze",), "LEVEL"),
+        (("analyze",), "VIEW"),
+        (("completion",), "SHELL"),
+    }
+    database = ["--db-path", str(two_contexts)]
+    uses = {
+        (("diff",), "LEVEL"): lambda word: ["diff", "1", "1", "--fail-on", word, *database],
+        (("analyze",), "LEVEL"): lambda word: [
+            "analyze",
+            "overview",
+            "1",
+            "--fail-on",
+            word,
+            *database,
+        ],
+        (("analyze",), "VIEW"): lambda word: ["analyze", word, "1", *database],
+        (("completion",), "SHELL"): lambda word: ["completion", word],
+    }
+    for (path, metavar), use in uses.items():
+        words = use("").copy()
+        before = words[: words.index("")]
+        offered = values(complete(*before, "")[0])
+        assert len(offered) >= 3, (path, metavar)
+        for word in offered:
+            assert run(*use(word)).exit_code in (0, 3), (path, metavar, word)
+        assert run(*use("bogus")).exit_code == 2
