@@ -149,7 +149,8 @@ def diff(
     found = None
     if against_dir or against_file:
         limits = common.read_limits(read_limit or ())
-        found = files.read(against_dir or (), against_file or (), limits)
+        flags = ("--against-dir", "--against-file")
+        found = files.read(against_dir or (), against_file or (), limits, flags)
     with _database(ctx, db_path, parsed) as db:
         old, new = _sides(db, parsed, cluster_context, against)
         if new is None:  # --against-*: capture NEW like OLD was captured, and store nothing

@@ -4,6 +4,8 @@ Every typed option and argument is found by walking the app."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.support import commands
@@ -179,3 +181,37 @@ def test_kubectl_short_flag_with_equals(run, stored_v1_v2):
     assert run("database", "list", "-o=name", "--db-path", stored_v1_v2).stdout == (
         "snapshot/2\nsnapshot/1\n"
     )
+
+
+def path_options() -> list:
+    """Every option that takes a FILE or DIR, once per declaration (the database's own path is
+    tests/cli/test_cli.py's)."""
+    seen = {}
+    for path, command in commands.leaves():
+        for option in commands.options(command):
+            if option.metavar in ("FILE", "DIR") and "--db-path" not in option.opts:
+                seen.setdefault(option.opts[0], (path, command, option))
+    return [pytest.param(*case, id=f"{' '.join(case[0])} {name}") for name, case in seen.items()]
+
+
+@pytest.mark.parametrize(("path", "command", "option"), path_options())
+def test_a_path_that_is_not_there_is_one_line_naming_it(
+    run, stored_v1_v2, tmp_path, path, command, option
+):
+    missing = tmp_path / "nowhere" / ("in" if option.metavar == "DIR" else "in.yaml")
+    words = command_line(path, command, option, str(missing), tmp_path)
+    if path == ("diff",):
+        words[1:1] = ["1"]  # one snapshot, compared with what the option gives
+    result = run(*words, "--db-path", stored_v1_v2)
+    assert result.exit_code in (1, 2), result
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and str(missing) in lines[0]
+    named = {
+        name
+        for other in commands.options(command)
+        for name in other.opts
+        if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", lines[0])
+    }
+    assert named <= {*option.opts, "--from-dir", "--against-dir"}, lines[0]  # (use --...-dir)
+    if option.opts[0].startswith(("--from", "--against")):
+        assert lines[0].startswith(f"error: {option.opts[0]} {missing}: ")
