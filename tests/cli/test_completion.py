@@ -4,6 +4,7 @@ snapshot ids and contexts read from the database, never written to it."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -20,7 +21,25 @@ from tests.support import commands
 from tests.support.paths import CERT_MANAGER_MANIFESTS
 
 BIN = Path(sys.executable).parent  # where pip put kubectl-datamodel and kubectl_complete-datamodel
-KUBECTL = shutil.which("kubectl")
+
+
+def plugin_completing_kubectl() -> str | None:
+    """kubectl on PATH, if it is 1.26 or newer: older ones do not complete plugins."""
+    found = shutil.which("kubectl")
+    if found is None:
+        return None
+    version = subprocess.run(
+        [found, "version", "--client", "-o", "json"], capture_output=True, text=True, check=False
+    )
+    try:
+        client = json.loads(version.stdout)["clientVersion"]
+        newer = (int(client["major"]), int(client["minor"].rstrip("+"))) >= (1, 26)
+    except (ValueError, KeyError):
+        return None
+    return found if newer else None
+
+
+KUBECTL = plugin_completing_kubectl()
 # What a command needs before its SNAPSHOT argument.
 BEFORE_SNAPSHOT = {"VIEW": "overview"}
 
@@ -166,7 +185,7 @@ def test_the_other_scripts_call_the_command_back(run, shell):
     assert "kubectl-datamodel" in script
 
 
-@pytest.mark.skipif(KUBECTL is None, reason="needs kubectl 1.26+")
+@pytest.mark.skipif(KUBECTL is None, reason="needs kubectl 1.26+ on PATH")
 def test_kubectl_completes_the_plugin(env):
     def kubectl_complete(*words: str) -> list[str]:
         result = subprocess.run(
@@ -188,7 +207,7 @@ def test_kubectl_completes_the_plugin(env):
     ]
 
 
-@pytest.mark.skipif(KUBECTL is None, reason="needs kubectl 1.26+")
+@pytest.mark.skipif(KUBECTL is None, reason="needs kubectl 1.26+ on PATH")
 def test_kubectl_completes_through_a_link_to_the_command(env, tmp_path):
     """The release binary has no second executable: linked as kubectl_complete-datamodel, the
     command itself answers kubectl."""
