@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import inspect
 import re
+import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -47,9 +48,50 @@ class App(typer.Typer):
         return super().command(name, cls=Command, **settings)
 
 
+class Formatter(HelpFormatter):
+    """click's layout of help, wrapping at spaces only: click also breaks at hyphens, which
+    cuts a flag or a command's name in two (``kubectl_complete-`` / ``datamodel``)."""
+
+    def write_text(self, text: str) -> None:
+        indent = " " * self.current_indent
+        paragraphs = [" ".join(p.split()) for p in text.split("\n\n") if p.strip()]
+        width = max(self.width - self.current_indent, 11)
+        self.write(
+            "\n\n".join("\n".join(indent + line for line in _wrap(p, width)) for p in paragraphs)
+        )
+        self.write("\n")
+
+    def write_dl(
+        self, rows: Sequence[tuple[str, str]], col_max: int = 30, col_spacing: int = 2
+    ) -> None:
+        first_width = min(max(len(first) for first, _ in rows), col_max) + col_spacing
+        margin = " " * (self.current_indent + first_width)
+        for first, second in rows:
+            self.write(f"{' ' * self.current_indent}{first}")
+            if not second:
+                self.write("\n")
+                continue
+            if len(first) <= first_width - col_spacing:
+                self.write(" " * (first_width - len(first)))
+            else:
+                self.write(f"\n{margin}")
+            lines = _wrap(second, max(self.width - first_width - 2, 10))
+            self.write("".join(f"{margin if i else ''}{line}\n" for i, line in enumerate(lines)))
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    return textwrap.wrap(text, width, break_on_hyphens=False, break_long_words=False) or [""]
+
+
+class HelpContext(Context):
+    formatter_class = Formatter
+
+
 class Command(TyperCommand):
     """A command's help: usage line, text, arguments and options without Python types or
     ranges, and its examples; ``-o=json`` read as kubectl reads it (``-o json``)."""
+
+    context_class = HelpContext
 
     def format_help(self, ctx: Context, formatter: HelpFormatter) -> None:
         _write_help(self, ctx, formatter)
@@ -70,6 +112,8 @@ class Command(TyperCommand):
 
 class Group(TyperGroup):
     """A group's help: like a command's, with its commands, each summed up whole."""
+
+    context_class = HelpContext
 
     def format_help(self, ctx: Context, formatter: HelpFormatter) -> None:
         _write_help(self, ctx, formatter)
