@@ -48,25 +48,18 @@ def bad_values(param) -> list[str]:
 
 
 def cases() -> list:
-    """One case per bad value of each distinct declaration: the flags shared through
-    ``cli.flags`` (--concurrency on six commands) are the same parameter, checked once."""
-    seen: dict[tuple, object] = {}
-    for path, command in commands.walk():
-        for param in command.params:
-            for value in bad_values(param):
-                name = param.metavar if param.param_type_name == "argument" else param.opts[0]
-                case = pytest.param(
-                    path, command, param, value, id=f"{' '.join(path)} {name} {value}"
-                )
-                seen.setdefault((*declaration(param), value), case)
-    return list(seen.values())
+    """Every bad value of every parameter of every command: a flag shared through
+    ``cli.flags`` is checked on each command, which may read it its own way."""
+    return [
+        pytest.param(path, command, param, value, id=f"{' '.join(path)} {name(param)} {value}")
+        for path, command in commands.walk()
+        for param in command.params
+        for value in bad_values(param)
+    ]
 
 
-def declaration(param) -> tuple:
-    """What makes two parameters the same to a user: names, value, type, choices, range."""
-    descriptor = param.type_descriptor
-    choices = tuple(commands.choices(param)) if descriptor.choices else ()
-    return (tuple(param.opts), param.metavar, descriptor.annotation, choices, param.min, param.max)
+def name(param) -> str:
+    return param.metavar if param.param_type_name == "argument" else param.opts[0]
 
 
 def command_line(path, command, param, value, tmp_path) -> list[str]:
