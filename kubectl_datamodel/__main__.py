@@ -2,20 +2,25 @@
 
 The CLI is imported inside the guard: Ctrl-C while Typer, rich and the commands are still
 loading is one line and exit status 130, like Ctrl-C at any other moment, not a traceback.
-Nothing but ``sys`` is imported before the guard.
+Nothing but ``os`` and ``sys``, which Python has loaded before it runs us, is imported before
+the guard.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
 
 def main() -> None:
-    """``kubectl-datamodel``; ``kubectl-datamodel __complete WORDS...`` answers as
-    ``kubectl_complete-datamodel WORDS...`` does, for the release archive's one executable
-    (its ``kubectl_complete-datamodel`` is a script that runs it so), as Cobra's plugins do."""
-    if sys.argv[1:2] == ["__complete"]:
+    """``kubectl-datamodel``; it answers kubectl's completion questions, as
+    ``kubectl_complete-datamodel WORDS...`` does, when run as ``kubectl-datamodel __complete
+    WORDS...`` (the release archive's kubectl_complete-datamodel is a script that runs it so, as
+    Cobra's plugins do) or under that name (a link to the executable)."""
+    if os.path.basename(sys.argv[0]).startswith("kubectl_complete-"):  # noqa: PTH119 - no import
+        complete()
+    elif sys.argv[1:2] == ["__complete"]:
         _cli().complete(sys.argv[2:])
     else:
         _cli().main()

@@ -71,14 +71,17 @@ def read(
     dirs: Sequence[Path] = (),
     files: Sequence[Path] = (),
     limits: ReadLimits = documents.DEFAULT_LIMITS,
+    flags: tuple[str, str] = ("--from-dir", "--from-file"),
 ) -> ManifestSet:
     """Read every manifest under ``dirs`` (recursively) and in ``files``.
 
     Raises ManifestError naming the file (and line) of the first unreadable input, and
     NoObjectsError when nothing in the input is a Kubernetes object: a typo'd path should fail,
-    not produce an empty snapshot that later reads as "everything was removed".
+    not produce an empty snapshot that later reads as "everything was removed". ``flags`` are
+    the options that gave the folders and the files, for a path that is not there.
     """
-    paths = [*_expand_dirs(dirs), *_check_files(files)]
+    dir_flag, file_flag = flags
+    paths = [*_expand_dirs(dirs, dir_flag), *_check_files(files, file_flag, dir_flag)]
     result = ManifestSet(objects=[], files=[str(p) for p in paths], warnings=[])
     for path in paths:
         objects, skipped = _read_file(path, limits)
@@ -95,12 +98,12 @@ def read(
     return result
 
 
-def _expand_dirs(dirs: Iterable[Path]) -> Iterator[Path]:
+def _expand_dirs(dirs: Iterable[Path], flag: str) -> Iterator[Path]:
     for directory in dirs:
         if not directory.exists():
-            raise errors.ManifestError(f"--from-dir {directory}: no such directory")
+            raise errors.ManifestError(f"{flag} {directory}: no such directory")
         if not directory.is_dir():
-            raise errors.ManifestError(f"--from-dir {directory}: not a directory")
+            raise errors.ManifestError(f"{flag} {directory}: not a directory")
         found: list[Path] = []
         for root, subdirs, names in os.walk(directory):
             subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
@@ -108,11 +111,11 @@ def _expand_dirs(dirs: Iterable[Path]) -> Iterator[Path]:
         yield from sorted(found)
 
 
-def _check_files(files: Iterable[Path]) -> Iterator[Path]:
+def _check_files(files: Iterable[Path], flag: str, dir_flag: str) -> Iterator[Path]:
     for path in files:
         if not path.is_file():
-            what = "is a directory (use --from-dir)" if path.is_dir() else "no such file"
-            raise errors.ManifestError(f"--from-file {path}: {what}")
+            what = f"is a directory (use {dir_flag})" if path.is_dir() else "no such file"
+            raise errors.ManifestError(f"{flag} {path}: {what}")
         yield path
 
 

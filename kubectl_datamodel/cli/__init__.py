@@ -8,11 +8,15 @@ and a named exit status; tracebacks appear only with --debug.
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import sys
 from typing import Annotated
 
 import typer
+from typer import _click as click
+from typer._click import exceptions as parse_errors
+from typer.main import get_command
 
 from kubectl_datamodel import __version__, errors, interrupts
 from kubectl_datamodel.cli import (
@@ -26,30 +30,29 @@ from kubectl_datamodel.cli import (
     query,
     report,
     snapshot,
+    usage,
 )
 from kubectl_datamodel.exit import ExitStatus
 
 PROG_NAME = "kubectl datamodel"
 
-app = typer.Typer(
+app = usage.App(
     name="datamodel",
     help=(
         "What is installed in a Kubernetes cluster, and what changed: snapshots of CRDs, "
         "operators and OLM ClusterServiceVersions in a SQLite database."
     ),
-    epilog="Example: kubectl datamodel snapshot --from-dir examples/cluster-v1 --context demo",
-    no_args_is_help=True,
+    epilog="kubectl datamodel snapshot --from-dir examples/cluster-v1 --context demo",
     pretty_exceptions_enable=False,  # our own boundary below; locals can hold tokens
     pretty_exceptions_show_locals=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-    add_completion=False,
-    rich_markup_mode=None,
 )
 app.command("snapshot", help=snapshot.HELP, epilog=snapshot.EPILOG)(snapshot.snapshot)
 app.command("diff", help=diff.HELP, epilog=diff.EPILOG)(diff.diff)
 app.command("query", help=query.HELP, epilog=query.EPILOG)(query.query_command)
 app.command("analyze", help=analyze.HELP, epilog=analyze.EPILOG)(analyze.analyze_command)
-app.command("report", help=report.HELP, epilog=report.EPILOG)(report.report_command)
+app.command("report", help=report.HELP, short_help=report.SHORT_HELP, epilog=report.EPILOG)(
+    report.report_command
+)
 app.command("completion", help=completion.HELP, epilog=completion.EPILOG)(
     completion.completion_command
 )
@@ -88,9 +91,15 @@ def main(argv: list[str] | None = None) -> None:
 def complete(words: list[str]) -> None:
     """``kubectl_complete-datamodel``: what kubectl asks for when `kubectl datamodel <TAB>`
     is typed (Cobra's protocol), printed, one candidate a line."""
-    from typer.main import get_command
+    common.print_lines(completion.plugin_completions(command(), words))
 
-    common.print_lines(completion.plugin_completions(get_command(app), words))
+
+@functools.cache
+def command() -> click.Command:
+    """The click command Typer builds from ``app``, once per process. Calling the app builds
+    it anew every time: no matter for one command a process, but the tests run hundreds in
+    one, and the build was most of a quick command's time (30 ms of `database list`'s 35)."""
+    return get_command(app)
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -102,7 +111,7 @@ def run(argv: list[str] | None = None) -> int:
 
         completion_init()
     try:
-        result = app(
+        result = command().main(
             args=args,
             prog_name=PROG_NAME,
             complete_var=completion.COMPLETE_VAR,
@@ -134,22 +143,20 @@ def _output_failed(exc: OSError, debug: bool) -> int:
 
 
 def _unexpected(exc: Exception, before: int, debug: bool) -> int:
-    """Usage errors from Typer's click, Ctrl-C wrapped by an import, or a bug."""
-    if _is_click_exception(exc):
-        exc.show()  # type: ignore[attr-defined]
-        return int(exc.exit_code)  # type: ignore[attr-defined]
+    """A command line Typer could not parse, Ctrl-C wrapped by an import, or a bug."""
+    if isinstance(exc, parse_errors.NoArgsIsHelpError):  # `kubectl datamodel database`
+        exc.show()
+        return ExitStatus.USAGE
+    if isinstance(exc, parse_errors.UsageError):
+        return _fail(usage.describe(exc), ExitStatus.USAGE, debug)
+    if isinstance(exc, parse_errors.ClickException):
+        return _fail(exc.format_message(), ExitStatus.ERROR, debug)
     if interrupts.caused_by_interrupt(exc):
         return _interrupted(before)
     if debug:
         raise exc
     message = f"unexpected {type(exc).__name__}: {exc} (rerun with --debug)"
     return _fail(message, ExitStatus.ERROR, debug)
-
-
-def _is_click_exception(exc: Exception) -> bool:
-    """Usage errors and the like, from click or the copy of click that Typer vendors: both
-    know how to show themselves (usage line and all) and which exit status they mean."""
-    return callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int)
 
 
 def _interrupted(before: int) -> int:

@@ -22,14 +22,20 @@ HELP = (
     "is an id, latest, latest~N or CONTEXT@latest[~N] (default: latest). Exit status 3 when a "
     "finding is at or above --fail-on (docs/analysis.md lists the rules)."
 )
-EPILOG = (
-    "Examples: kubectl datamodel analyze security --fail-on critical  |  "
-    "kubectl datamodel analyze history -o json"
-)
+EPILOG = """
+    kubectl datamodel analyze security --fail-on critical
+    kubectl datamodel analyze history -o json
+"""
 
 
 def _views(incomplete: str) -> list[str]:
     return [view for view in VIEWS if view.startswith(incomplete)]
+
+
+def _levels(incomplete: str) -> list[str]:
+    from kubectl_datamodel import analysis
+
+    return [w for w in common.fail_on_words(analysis.Level) if w.startswith(incomplete)]
 
 
 def analyze_command(
@@ -78,6 +84,7 @@ def analyze_command(
             metavar="LEVEL",
             help="Exit 3 when a finding is at or above LEVEL: none (the default), any, "
             "warning or critical.",
+            autocompletion=_levels,
             show_default=False,
         ),
     ] = "none",

@@ -50,9 +50,14 @@ def fail_on(text: str, scale: type[R]) -> R | None:
     try:
         return chosen[text.lower()]
     except KeyError:
-        above = [level.label for level in levels[1:]]
-        expected = ", ".join(["none", "any", *above[:-1]]) + f" or {above[-1]}"
+        *first, last = fail_on_words(scale)
+        expected = f"{', '.join(first)} or {last}"
         raise errors.UsageError(f"--fail-on {text!r}: expected {expected}") from None
+
+
+def fail_on_words(scale: type[levels.Ranked]) -> list[str]:
+    """What --fail-on offers: none, any, and the levels above the lowest (which any names)."""
+    return ["none", "any", *(level.label for level in sorted(scale)[1:])]
 
 
 def db_path(ctx: typer.Context, command_value: Path | None) -> Path:
@@ -181,6 +186,12 @@ def say(line: str, *, err: bool = False) -> None:
     """One line for a person, ``visible``: a cluster value in it (a context, a file's name, an
     object's) can neither split it nor reach the terminal as a control sequence."""
     typer.echo(visible(line), err=err)
+
+
+def nothing_found(noun: str) -> None:
+    """An empty table list says so on stderr, as kubectl's "No resources found": stdout stays
+    empty for a script (a header alone, or "No CRDs.", would be a line to skip)."""
+    say(f"No {noun} found.", err=True)
 
 
 def warn(message: str) -> None:

@@ -21,8 +21,9 @@ from kubectl_datamodel.cli import common
 
 PROG = "kubectl-datamodel"
 COMPLETE_VAR = "_KUBECTL_DATAMODEL_COMPLETE"
-# Cobra's directives: 4 means "no file completion", 0 lets the shell complete files.
-NO_FILES, FILES = 4, 0
+# Cobra's directives: 4 means "no file completion", 16 "directories only", 0 lets the shell
+# complete files.
+NO_FILES, DIRECTORIES, FILES = 4, 16, 0
 
 
 class Shell(str, enum.Enum):
@@ -32,17 +33,25 @@ class Shell(str, enum.Enum):
 
 
 HELP = (
-    "Print the completion script for SHELL (bash, zsh or fish). Load it now with "
-    "`source <(kubectl datamodel completion bash)`, or add that line to your shell's rc file. "
-    "`kubectl datamodel <TAB>` (kubectl 1.26+) needs `kubectl_complete-datamodel` on your PATH "
-    "too: it comes with pip, pipx and the release archive."
+    "Print the completion script for SHELL (bash, zsh or fish), which completes "
+    "`kubectl-datamodel ...`. Load it now with `source <(kubectl datamodel completion bash)`, "
+    "or add that line to your shell's rc file. kubectl 1.26+ completes `kubectl datamodel ...` "
+    "itself, through `kubectl_complete-datamodel` on your PATH: pip and pipx install it, and "
+    "the release archive has it beside the executable (link it onto your PATH too)."
 )
-EPILOG = "Example: kubectl datamodel completion zsh > ~/.zfunc/_kubectl-datamodel"
+EPILOG = "kubectl datamodel completion zsh > ~/.zfunc/_kubectl-datamodel"
+
+
+def _shells(incomplete: str) -> list[str]:
+    return [shell.value for shell in Shell if shell.value.startswith(incomplete)]
 
 
 def completion_command(
     shell: Annotated[
-        str, typer.Argument(metavar="SHELL", help="bash, zsh or fish.", show_default=False)
+        str,
+        typer.Argument(
+            metavar="SHELL", help="bash, zsh or fish.", autocompletion=_shells, show_default=False
+        ),
     ],
 ) -> None:
     from typer._completion_classes import completion_init
@@ -78,18 +87,20 @@ def plugin_completions(command: Any, words: Sequence[str]) -> list[str]:
     except Exception:  # completion shows nothing rather than a traceback
         return [f":{NO_FILES}"]
     lines = [f"{i.value}\t{i.help}" if i.help else str(i.value) for i in items]
-    wants_files = getattr(target, "metavar", None) in ("FILE", "DIR", "FILE...")
-    return [*lines, f":{FILES if wants_files else NO_FILES}"]
+    wants = {"FILE": FILES, "DIR": DIRECTORIES}
+    directive = wants.get(getattr(target, "metavar", None) or "", NO_FILES)
+    return [*lines, f":{directive}"]
 
 
 def snapshots(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     """Snapshot ids (newest first, each with its context and time), latest, latest~1 and
-    CONTEXT@latest for every context the database holds."""
+    CONTEXT@latest for every context the database holds; nothing when it holds none."""
     summaries = _summaries(ctx)
     candidates = [
         (str(s.id), f"{s.cluster_context} {s.timestamp} {s.notes or ''}".strip()) for s in summaries
     ]
-    candidates += [("latest", "the newest snapshot"), ("latest~1", "the one before it")]
+    relative = [("latest", "the newest snapshot"), ("latest~1", "the one before it")]
+    candidates += relative[: len(summaries)]
     for context in dict.fromkeys(s.cluster_context for s in summaries):
         candidates.append((f"{context}@latest", f"the newest snapshot of {context}"))
     return [(value, help) for value, help in candidates if value.startswith(incomplete)]
@@ -107,10 +118,13 @@ def contexts(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
 
 
 def _summaries(ctx: typer.Context) -> list[Any]:
+    """The snapshots of the database the command line names (the command's --db-path, else
+    the one before the command), read without writing."""
     from kubectl_datamodel.store import database
 
+    given = ctx.params.get("db_path") or ctx.find_root().params.get("db_path")
     try:
-        path = common.db_path(ctx, ctx.params.get("db_path"))
+        path = common.db_path(ctx, given)
     except Exception:
         return []
     return database.peek(path)

@@ -9,14 +9,10 @@ from typing import Annotated
 import typer
 
 from kubectl_datamodel import errors
-from kubectl_datamodel.cli import common, completion, flags, snapshot
+from kubectl_datamodel.cli import common, completion, flags, snapshot, usage
 from kubectl_datamodel.render import output
 
-app = typer.Typer(
-    help="Manage and inspect stored snapshots.",
-    no_args_is_help=True,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+app = usage.App(help="Manage and inspect stored snapshots.")
 app.command(
     "store",
     help="Alias of `kubectl datamodel snapshot` (the older spelling).",
@@ -67,9 +63,7 @@ ExportFormat = Annotated[
 ]
 
 
-@app.command(
-    "list", epilog="Example: kubectl datamodel database list --context prod -o wide --no-headers"
-)
+@app.command("list", epilog="kubectl datamodel database list --context prod -o wide --no-headers")
 def list_(
     ctx: typer.Context,
     cluster_context: flags.ClusterContext = None,
@@ -92,30 +86,34 @@ def list_(
     summaries = listing.chosen(summaries, shown)
     if fmt is output.Format.NAME:
         common.print_lines(f"snapshot/{s.id}" for s in summaries)
+    elif fmt.is_table and not summaries:
+        common.nothing_found("snapshots")
     elif fmt.is_table:
         common.print_tables([snapshots.snapshots_table(summaries, shown.wide)], shown.headers)
     else:
         common.print_document(snapshots.snapshot_list(summaries), fmt)
 
 
-@app.command(
-    "show", epilog="Example: kubectl datamodel database show latest -o wide -l app=cert-manager"
-)
+@app.command("show", epilog="kubectl datamodel database show latest -o wide -l app=cert-manager")
 def show(
     ctx: typer.Context,
     reference: SnapshotArgument,
-    cluster_context: flags.ClusterContext = None,
+    cluster_context: flags.LatestContext = None,
     fmt: flags.Output = output.Format.TABLE,
     no_headers: flags.NoHeaders = False,
     sort_by: flags.SortBy = None,
     selector: flags.Selector = None,
+    namespace: flags.Namespace = None,
+    all_namespaces: flags.AllNamespaces = False,
     db_path: flags.DbPath = None,
 ) -> None:
     """Show one snapshot: its header and the records of every kind it captured."""
     from kubectl_datamodel import store
     from kubectl_datamodel.render import listing, snapshots
 
-    shown = listing.view(fmt, not no_headers, sort_by, selector)
+    if namespace and all_namespaces:
+        raise errors.UsageError("--namespace and --all-namespaces cannot be used together")
+    shown = listing.view(fmt, not no_headers, sort_by, selector, namespace)
     with store.open_store(common.db_path(ctx, db_path)) as db:
         stored = db.get_snapshot(
             common.snapshot_id(db, reference, cluster_context, "database show")
@@ -139,7 +137,7 @@ def show(
 
 @app.command(
     "export",
-    epilog="Example: kubectl datamodel database export latest --file s1.json --include-specs",
+    epilog="kubectl datamodel database export latest --file s1.json --include-specs",
 )
 def export(
     ctx: typer.Context,
@@ -152,7 +150,7 @@ def export(
         bool, typer.Option("--operators-only", help="Only operators.")
     ] = False,
     olm_only: Annotated[bool, typer.Option("--olm-only", help="Only OLM CSVs.")] = False,
-    cluster_context: flags.ClusterContext = None,
+    cluster_context: flags.LatestContext = None,
     db_path: flags.DbPath = None,
 ) -> None:
     """Export one snapshot as JSON or YAML, to a file or stdout."""
@@ -179,9 +177,7 @@ def export(
         common.info(f"snapshot {snapshot_id} exported to {file}")
 
 
-@app.command(
-    "export-all", epilog="Example: kubectl datamodel database export-all -o json > all.json"
-)
+@app.command("export-all", epilog="kubectl datamodel database export-all -o json > all.json")
 def export_all(
     ctx: typer.Context,
     file: File = None,
@@ -214,7 +210,7 @@ class StatsFormat(str, enum.Enum):
     YAML = "yaml"
 
 
-@app.command("stats", epilog="Example: kubectl datamodel database stats -o json")
+@app.command("stats", epilog="kubectl datamodel database stats -o json")
 def stats(
     ctx: typer.Context,
     fmt: Annotated[
@@ -243,7 +239,7 @@ def stats(
         common.print_document(document, output.Format(fmt.value))
 
 
-@app.command("delete", epilog="Example: kubectl datamodel database delete 3 4 --yes")
+@app.command("delete", epilog="kubectl datamodel database delete 3 4 --yes")
 def delete(
     ctx: typer.Context,
     references: Annotated[
@@ -255,7 +251,7 @@ def delete(
             show_default=False,
         ),
     ],
-    cluster_context: flags.ClusterContext = None,
+    cluster_context: flags.LatestContext = None,
     yes: Yes = False,
     db_path: flags.DbPath = None,
 ) -> None:
@@ -275,7 +271,7 @@ def delete(
 
 @app.command(
     "cleanup",
-    epilog='Example: kubectl datamodel database cleanup --keep 10 --older-than "30 days" --yes',
+    epilog='kubectl datamodel database cleanup --keep 10 --older-than "30 days" --yes',
 )
 def cleanup(
     ctx: typer.Context,

@@ -28,11 +28,17 @@ HELP = (
     "the newest snapshot of its context, none means the latest two. Exit status 3 when a "
     "change is at or above --fail-on."
 )
-EPILOG = (
-    "Examples: kubectl datamodel diff 1 2 -o markdown --fail-on breaking  |  "
-    "kubectl datamodel diff latest --against-dir rendered/"
-)
+EPILOG = """
+    kubectl datamodel diff 1 2 -o markdown --fail-on breaking
+    kubectl datamodel diff latest --against-dir rendered/
+"""
 DEFAULT_REFS = ("latest~1", "latest")
+
+
+def _severities(incomplete: str) -> list[str]:
+    from kubectl_datamodel.drift import changes
+
+    return [w for w in common.fail_on_words(changes.Severity) if w.startswith(incomplete)]
 
 
 def diff(
@@ -86,6 +92,7 @@ def diff(
             metavar="LEVEL",
             help="Exit 3 when a change is at or above LEVEL: none (the default), any, warning "
             "or breaking.",
+            autocompletion=_severities,
             show_default=False,
         ),
     ] = "none",
@@ -142,7 +149,8 @@ def diff(
     found = None
     if against_dir or against_file:
         limits = common.read_limits(read_limit or ())
-        found = files.read(against_dir or (), against_file or (), limits)
+        flags = ("--against-dir", "--against-file")
+        found = files.read(against_dir or (), against_file or (), limits, flags)
     with _database(ctx, db_path, parsed) as db:
         old, new = _sides(db, parsed, cluster_context, against)
         if new is None:  # --against-*: capture NEW like OLD was captured, and store nothing

@@ -7,13 +7,31 @@ command's help is built from it at start-up.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 
+from kubectl_datamodel.cli import common, completion
 from kubectl_datamodel.options import DEFAULT_BURST
 from kubectl_datamodel.render import output
+
+V = TypeVar("V")
+
+
+def checked(parse: Callable[[V], Any]) -> Callable[[V | None], V | None]:
+    """A callback that reads a value when the command line is read, so a bad one is refused
+    whether or not the command comes to use it (diff reads --request-timeout only with
+    --against-live); the command still gets the value as typed."""
+
+    def check(value: V | None) -> V | None:
+        if value is not None:
+            parse(value)
+        return value
+
+    return check
+
 
 DB_ENV_VAR = "KUBECTL_DATAMODEL_DB"  # store.ENV_VAR, without loading the store for --help
 DEFAULT_DB = "~/.k8s-inventory/inventory.db"
@@ -33,7 +51,7 @@ Output = Annotated[
         "--output",
         "-o",
         metavar="FORMAT",
-        help="table, wide, json, yaml or name (kind/name, one a line).",
+        help="table, wide, json, yaml or name (kind/name, one a line); rich is table.",
         case_sensitive=False,
         show_default=False,
     ),
@@ -67,6 +85,18 @@ ClusterContext = Annotated[
         "--context",
         metavar="CONTEXT",
         help="Only snapshots of this cluster context (the name it was stored under).",
+        autocompletion=completion.contexts,
+        show_default=False,
+    ),
+]
+LatestContext = Annotated[
+    str | None,
+    typer.Option(
+        "--cluster-context",
+        "--context",
+        metavar="CONTEXT",
+        help="The cluster context latest counts from (the name snapshots were stored under).",
+        autocompletion=completion.contexts,
         show_default=False,
     ),
 ]
@@ -77,6 +107,7 @@ SnapshotContext = Annotated[
         "--cluster-context",
         metavar="CONTEXT",
         help="The cluster context latest counts from (the name snapshots were stored under).",
+        autocompletion=completion.contexts,
         show_default=False,
     ),
 ]
@@ -126,6 +157,7 @@ RequestTimeout = Annotated[
         "--request-timeout",
         metavar="DURATION",
         help="Give up on a request after this long (10s, 1m; default 30s); 0 waits forever.",
+        callback=checked(common.parse_timeout),
         show_default=False,
     ),
 ]
@@ -181,6 +213,7 @@ ReadLimit = Annotated[
             "64MiB; units KiB, MiB, GiB), depth (100 levels), aliases (100000 nodes that YAML "
             "aliases may add). Repeatable."
         ),
+        callback=checked(common.read_limits),
         show_default=False,
     ),
 ]

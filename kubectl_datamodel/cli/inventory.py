@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import sys
 from collections.abc import Callable
 from typing import Annotated
 
 import typer
 
-from kubectl_datamodel.cli import common, flags, snapshot
+from kubectl_datamodel import model
+from kubectl_datamodel.cli import common, flags, snapshot, usage
 from kubectl_datamodel.options import DEFAULT_CONCURRENCY, DEFAULT_QPS
 from kubectl_datamodel.render import output
 
-crd_app = typer.Typer(help="CustomResourceDefinitions.", no_args_is_help=True)
-operators_app = typer.Typer(
-    help="Operators: the controllers that manage CRDs.", no_args_is_help=True
-)
-olm_app = typer.Typer(help="OLM ClusterServiceVersions.", no_args_is_help=True)
+crd_app = usage.App(help="CustomResourceDefinitions.")
+operators_app = usage.App(help="Operators: the controllers that manage CRDs.")
+olm_app = usage.App(help="OLM ClusterServiceVersions.")
 
 StoreDb = Annotated[
     bool, typer.Option("--store-db", help="Also store what is listed as a snapshot.")
@@ -73,10 +74,15 @@ def _lister(component: str, section: str, list_kind: str, noun: str) -> Callable
         # A listing's redacted values are salted afresh: nothing shown is unsalted, and the
         # digests need not match any database's.
         salt = redaction.new_salt()
-        records = [redaction.salted(r, salt) for r in getattr(result.snapshot, section)]
+        records = listing.chosen(
+            [redaction.salted(r, salt) for r in getattr(result.snapshot, section)], shown
+        )
+        if shown.fmt.is_table and not records:
+            common.nothing_found(noun)
+            return
         listing.write_records(
             section,
-            listing.chosen(records, shown),
+            records,
             shown,
             snapshots.TABLES[section],
             list_kind,
@@ -85,19 +91,30 @@ def _lister(component: str, section: str, list_kind: str, noun: str) -> Callable
         )
 
     list_command.__doc__ = f"List {noun} found in the input; --store-db also stores them."
+    record = model.BY_SECTION[section].record
+    if "labels" not in {field.name for field in dataclasses.fields(record)}:
+        _without(list_command, "selector")  # no labels kept (CSVs): -l could only mislead
     return list_command
 
 
-crd_app.command(
-    "list", epilog="Example: kubectl datamodel crd list --from-dir examples/cluster-v1 -o wide"
-)(_lister("crds", "crds", "CRDList", "CRDs"))
+def _without(command: Callable[..., None], parameter: str) -> None:
+    """Leave a parameter out of the options Typer reads from ``command``'s signature; the
+    command gets its default."""
+    signature = inspect.signature(command, eval_str=True)
+    kept = [p for p in signature.parameters.values() if p.name != parameter]
+    command.__signature__ = signature.replace(parameters=kept)  # type: ignore[attr-defined]
+
+
+crd_app.command("list", epilog="kubectl datamodel crd list --from-dir examples/cluster-v1 -o wide")(
+    _lister("crds", "crds", "CRDList", "CRDs")
+)
 operators_app.command(
     "list",
     epilog=(
-        "Example: kubectl datamodel operators list --from-dir examples/cluster-v1 "
+        "kubectl datamodel operators list --from-dir examples/cluster-v1 "
         "-l app.kubernetes.io/part-of=argocd -o name"
     ),
 )(_lister("operators", "operators", "OperatorList", "operators"))
-olm_app.command(
-    "list", epilog="Example: kubectl datamodel olm list --from-dir examples/cluster-v1 -o json"
-)(_lister("olm", "csvs", "CSVList", "OLM ClusterServiceVersions"))
+olm_app.command("list", epilog="kubectl datamodel olm list --from-dir examples/cluster-v1 -o json")(
+    _lister("olm", "csvs", "CSVList", "OLM ClusterServiceVersions")
+)

@@ -22,7 +22,7 @@ HELP = (
     + " make the common joins easy (docs/schema.md)."
 )
 EPILOG = (
-    'Example: kubectl datamodel query "SELECT crd, operator FROM crd_operators WHERE '
+    'kubectl datamodel query "SELECT crd, operator FROM crd_operators WHERE '
     'snapshot_id = :id" --param id=2'
 )
 

@@ -15,7 +15,8 @@ HELP = (
     "overview and findings, charts of its history, and the drift since the snapshot before. "
     "It loads nothing from the network, so it can be mailed or archived as it is."
 )
-EPILOG = "Example: kubectl datamodel report --html demo.html --cluster-context demo"
+SHORT_HELP = "Write one self-contained HTML page about a cluster context."
+EPILOG = "kubectl datamodel report --html demo.html --cluster-context demo"
 
 
 def report_command(

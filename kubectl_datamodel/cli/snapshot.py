@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -17,9 +18,18 @@ if TYPE_CHECKING:
 
 HELP = "Capture the cluster's inventory and store it as a snapshot."
 EPILOG = (
-    "Example: kubectl datamodel snapshot --from-dir examples/cluster-v1 --context demo "
+    "kubectl datamodel snapshot --from-dir examples/cluster-v1 --context demo "
     '--notes "baseline" --include "namespaces;apps/v1/Deployment"'
 )
+
+
+class ResultFormat(str, enum.Enum):
+    """What `snapshot` prints: a line for people, the SnapshotResult document, or its name."""
+
+    TABLE = "table"
+    JSON = "json"
+    YAML = "yaml"
+    NAME = "name"
 
 
 def snapshot(
@@ -56,16 +66,16 @@ def snapshot(
     read_limit: flags.ReadLimit = None,
     db_path: flags.DbPath = None,
     fmt: Annotated[
-        output.Format,
+        ResultFormat,
         typer.Option(
             "--output",
             "-o",
             metavar="FORMAT",
-            help="What to print: a line (table), json, yaml or name (snapshot/ID).",
+            help="What to print: table (one line), json, yaml or name (snapshot/ID).",
             case_sensitive=False,
             show_default=False,
         ),
-    ] = output.Format.TABLE,
+    ] = ResultFormat.TABLE,
 ) -> None:
     from kubectl_datamodel import contract, model
     from kubectl_datamodel.capture import includes
@@ -86,9 +96,9 @@ def snapshot(
         cluster=common.cluster_options(kubeconfig, context, request_timeout, concurrency, qps),
     )
     result, summary = capture_and_store(options, common.db_path(ctx, db_path), quiet=quiet)
-    if fmt is output.Format.NAME:
+    if fmt is ResultFormat.NAME:
         common.print_lines([f"snapshot/{summary.id}"])
-    elif fmt.is_table:
+    elif fmt is ResultFormat.TABLE:
         common.say(
             f"snapshot {summary.id} stored: context {summary.cluster_context}, "
             f"{text.plural(summary.crd_count, 'CRD')}, "
@@ -97,7 +107,7 @@ def snapshot(
         )
     else:
         body = {"snapshot": summary.as_dict(), "warnings": result.warnings}
-        common.print_document(contract.envelope("SnapshotResult", body), fmt)
+        common.print_document(contract.envelope("SnapshotResult", body), output.Format(fmt.value))
 
 
 def capture_and_store(

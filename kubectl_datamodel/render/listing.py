@@ -1,6 +1,7 @@
 """What a list or show command prints, as kubectl prints it: records kept by a label selector
-(``-l``), sorted by a field (``--sort-by``), and written as a table (with or without headers),
-as the JSON/YAML document, or as names (``-o name``: ``deployment.apps/cert-manager``).
+(``-l``) and a namespace (``-n``), sorted by a field (``--sort-by``), and written as a table
+(with or without headers), as the JSON/YAML document, or as names (``-o name``:
+``deployment.apps/cert-manager``).
 """
 
 from __future__ import annotations
@@ -16,19 +17,26 @@ from kubectl_datamodel.render import output, text
 
 @dataclasses.dataclass(frozen=True)
 class View:
-    """How a list is to be shown: ``-o``, ``--no-headers``, ``--sort-by``, ``-l``."""
+    """How a list is to be shown: ``-o``, ``--no-headers``, ``--sort-by``, ``-l``, ``-n``."""
 
     fmt: output.Format = output.Format.TABLE
     headers: bool = True
     sort_by: str | None = None
     selector: selectors.Selector | None = None
+    namespace: str | None = None
 
     @property
     def wide(self) -> bool:
         return self.fmt is output.Format.WIDE
 
 
-def view(fmt: output.Format, headers: bool, sort_by: str | None, selector: str | None) -> View:
+def view(
+    fmt: output.Format,
+    headers: bool,
+    sort_by: str | None,
+    selector: str | None,
+    namespace: str | None = None,
+) -> View:
     """The options as given on the command line; a malformed selector is a usage error."""
     parsed = None
     if selector is not None:
@@ -36,18 +44,20 @@ def view(fmt: output.Format, headers: bool, sort_by: str | None, selector: str |
             parsed = selectors.parse(selector)
         except ValueError as exc:
             raise errors.UsageError(f"-l {selector!r}: {exc}") from None
-    return View(fmt, headers, sort_by, parsed)
+    return View(fmt, headers, sort_by, parsed, namespace)
 
 
 def chosen(records: Sequence[Any], shown: View, *, strict: bool = True) -> list[Any]:
     """The records the selector keeps (one without labels matches only a selector of
-    absences), in ``--sort-by`` order (unknown values last), else as they came. With
-    ``strict`` the records must have the field; else a list without it stays as it came
-    (`database show` sorts each kind that has it)."""
+    absences) and the namespace keeps (one without a namespace is cluster-scoped, and kept, as
+    capture's ``-n`` keeps it), in ``--sort-by`` order (unknown values last), else as they
+    came. With ``strict`` the records must have the field; else a list without it stays as it
+    came (`database show` sorts each kind that has it)."""
     kept = [
         r
         for r in records
-        if shown.selector is None or shown.selector.matches(getattr(r, "labels", None) or {})
+        if (shown.selector is None or shown.selector.matches(getattr(r, "labels", None) or {}))
+        and _in_namespace(r, shown.namespace)
     ]
     if shown.sort_by is None:
         return kept
@@ -57,6 +67,11 @@ def chosen(records: Sequence[Any], shown: View, *, strict: bool = True) -> list[
     documents = [item.as_dict() for item in kept]
     order = sorted(range(len(kept)), key=lambda i: _sort_key(_lookup(documents[i], path)))
     return [kept[i] for i in order]
+
+
+def _in_namespace(record: Any, namespace: str | None) -> bool:
+    own = getattr(record, "namespace", None)
+    return namespace is None or own is None or own == namespace
 
 
 def check_field(groups: Sequence[Sequence[Any]], field: str) -> None:

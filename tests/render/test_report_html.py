@@ -366,7 +366,7 @@ def test_the_target_cannot_be_a_folder_or_the_database(run, stored_v1_v2, tmp_pa
 def test_html_is_required(run, stored_v1_v2):
     result = run("report", "--db-path", stored_v1_v2)
     assert result.exit_code == 2
-    assert "Missing option '--html'" in result.stderr
+    assert result.stderr == "error: --html is required; see 'kubectl datamodel report -h'\n"
 
 
 # -- the charts module ------------------------------------------------------------------------
