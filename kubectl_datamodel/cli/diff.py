@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -31,6 +32,7 @@ HELP = (
 EPILOG = """
     kubectl datamodel diff 1 2 -o markdown --fail-on breaking
     kubectl datamodel diff latest --against-dir rendered/
+    kubectl datamodel diff --component cert-manager -v
 """
 DEFAULT_REFS = ("latest~1", "latest")
 
@@ -39,6 +41,12 @@ def _severities(incomplete: str) -> list[str]:
     from kubectl_datamodel.drift import changes
 
     return [w for w in common.fail_on_words(changes.Severity) if w.startswith(incomplete)]
+
+
+def _levels(incomplete: str) -> list[str]:
+    from kubectl_datamodel.drift import changes
+
+    return [s.label for s in changes.Severity.descending() if s.label.startswith(incomplete)]
 
 
 def diff(
@@ -96,6 +104,36 @@ def diff(
             show_default=False,
         ),
     ] = "none",
+    severity: Annotated[
+        str | None,
+        typer.Option(
+            "--severity",
+            metavar="LEVEL",
+            help="Only changes at or above LEVEL: breaking, warning or info (the default).",
+            autocompletion=_levels,
+            show_default=False,
+        ),
+    ] = None,
+    component: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--component",
+            metavar="NAME",
+            help="Only the changes of the components named NAME (an operator, OLM package, "
+            "Helm release or API group; wildcards as in cert-*; any case). Repeatable; "
+            "--fail-on then counts only theirs.",
+            show_default=False,
+        ),
+    ] = None,
+    every_change: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            "-v",
+            help="Show every change, one a line (the default shows the breaking ones and folds "
+            "the rest per component and rule).",
+        ),
+    ] = False,
     ignore_file: Annotated[
         Path | None,
         typer.Option(
@@ -141,6 +179,7 @@ def diff(
     from kubectl_datamodel.store import refs
 
     threshold = common.fail_on(fail_on, changes.Severity)
+    shown_from = _severity(severity, changes.Severity)
     rules = ignore.load(ignore_file) if ignore_file is not None else []
     parsed = [refs.parse(word) for word in references or ()]
     against = bool(against_dir or against_file or against_live)
@@ -169,13 +208,13 @@ def diff(
             result = snapshot.capture_with_warnings(options, quiet=quiet, found=found)
             label = "live" if against_live else "manifests"
             new = sides.from_capture(result.snapshot, label, salt=_salt(db))
-        report = drift.diff(old, new, rules)
+        report = drift.diff(old, new, rules).only(at_least=shown_from, components=component or ())
     hint = _hint(references or [], against_dir, against_file, against_live)
-    markdown = _markdown(report, markdown_limit, hint)
+    markdown = _markdown(report, markdown_limit, hint, threshold)
     if markdown_file is not None:
         with common.output_stream(markdown_file, option="--markdown-file") as stream:
             stream.write(markdown())
-    _render(report, fmt, threshold, markdown)
+    _render(report, fmt, threshold, markdown, every_change=every_change)
     if threshold is not None and report.at_or_above(threshold):
         return ExitStatus.FINDINGS
     return ExitStatus.OK
@@ -242,14 +281,31 @@ def _sides(
     return old, new
 
 
-def _markdown(report: changes.DriftReport, limit: int, hint: str) -> Callable[[], str]:
+def _severity(text: str | None, scale: type[changes.Severity]) -> changes.Severity | None:
+    """``--severity``: the lowest level shown (None: every change)."""
+    if text is None:
+        return None
+    chosen = {level.label: level for level in scale}
+    try:
+        return chosen[text.lower()]
+    except KeyError:
+        raise errors.UsageError(
+            f"--severity {text!r}: expected breaking, warning or info"
+        ) from None
+
+
+def _markdown(
+    report: changes.DriftReport, limit: int, hint: str, threshold: changes.Severity | None
+) -> Callable[[], str]:
     """The Markdown report, rendered once however many outputs ask for it."""
     from kubectl_datamodel.render import drift as drift_text
 
     @functools.cache
     def render() -> str:
         try:
-            return drift_text.markdown(report, limit=limit, full_report_hint=hint)
+            return drift_text.markdown(
+                report, limit=limit, full_report_hint=hint, fail_on=threshold
+            )
         except ValueError:
             raise errors.UsageError(
                 f"--markdown-limit {limit}: too small for the drift summary"
@@ -263,20 +319,56 @@ def _render(
     fmt: common.FindingsFormat,
     threshold: changes.Severity | None,
     markdown: Callable[[], str],
+    *,
+    every_change: bool,
 ) -> None:
     from kubectl_datamodel.render import drift as drift_text
 
     if fmt is common.FindingsFormat.TABLE:
-        if report.changes:
-            common.print_tables(drift_text.tables(report))
-        common.say(drift_text.summary_line(report))
-        for note in report.notes:
-            common.note(note)
+        _print_for_people(report, threshold, every_change)
     elif fmt is common.FindingsFormat.MARKDOWN:
         typer.echo(markdown(), nl=False)
     else:
         document = drift_text.document(report, fail_on=threshold)
         common.print_document(document, output.Format(fmt.value))
+
+
+def _print_for_people(
+    report: changes.DriftReport, threshold: changes.Severity | None, every_change: bool
+) -> None:
+    """The verdict, a headline per component, then the breaking changes with what they hit and
+    why, and the warnings folded; with --all, every change instead, one a line."""
+    from kubectl_datamodel.drift import changes, summary
+    from kubectl_datamodel.render import drift as drift_text
+
+    common.say(drift_text.verdict(report, threshold))
+    lines = summary.components(report)
+    if lines:
+        common.print_lines(["", "# Components"])
+        for line in lines:
+            common.say(drift_text.headline(line))
+    tables = drift_text.tables(report) if every_change else drift_text.overview(report)
+    for table in tables:
+        common.print_lines(["", f"# {table.title}"])
+        common.print_tables([dataclasses.replace(table, title=None)])
+        if table.title == drift_text.BREAKING_TITLE:
+            _print_why(report)
+    if every_change:
+        _print_why(report)
+    info = report.count(changes.Severity.INFO)
+    if info and not every_change:
+        common.print_lines(["", f"{text.plural(info, 'info change')} not listed: -v lists all."])
+    for note in report.notes:
+        common.note(note)
+
+
+def _print_why(report: changes.DriftReport) -> None:
+    from kubectl_datamodel.drift import summary
+    from kubectl_datamodel.render import drift as drift_text
+
+    reasons = drift_text.why_lines(summary.rules_of(summary.breaking(report)))
+    if reasons:
+        common.print_lines(["", "Why these break:", *(f"  {r}" for r in reasons)])
 
 
 def _hint(

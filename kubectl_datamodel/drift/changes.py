@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import fnmatch
+from collections.abc import Sequence
 from typing import Any
 
 from kubectl_datamodel import k8s, levels, model
@@ -50,6 +52,55 @@ class Action(str, enum.Enum):
 
 
 @dataclasses.dataclass(frozen=True)
+class Impact:
+    """What a breaking change hits: how many objects of the cluster (``objects``; None when
+    not known, as from manifests, which hold few custom resources) of what (``of``, a CRD
+    name or the CRDs an operator manages, with the version where it matters)."""
+
+    objects: int | None
+    of: str
+
+    def as_dict(self) -> JSON:
+        return {"objects": self.objects, "of": self.of}
+
+    @property
+    def rank(self) -> tuple[int, int]:
+        """Objects at risk first, the most first; then not known; then none."""
+        if self.objects is None:
+            return (1, 0)
+        return (0, -self.objects) if self.objects else (2, 0)
+
+
+@dataclasses.dataclass(frozen=True)
+class Component:
+    """What a platform team installs (drift.components): the unit changes are grouped by.
+
+    ``key`` tells components apart (``olm:NAMESPACE/PACKAGE``, ``helm:NAMESPACE/RELEASE``,
+    ``group:API-GROUP``...); ``name`` is what people call it. ``source`` says what it is:
+    ``olm``, ``helm``, ``operator``, ``api-group`` (CRDs no component claims), or ``kind``
+    (namespaces, nodes, an included kind)."""
+
+    key: str
+    name: str
+    source: str
+    old_version: str | None = None
+    new_version: str | None = None
+    in_old: bool = True
+    in_new: bool = True
+
+    @property
+    def status(self) -> str:
+        """added, removed, upgraded (another version), or changed (the same one, or none)."""
+        if not self.in_old:
+            return "added"
+        if not self.in_new:
+            return "removed"
+        if self.old_version != self.new_version and self.old_version and self.new_version:
+            return "upgraded"
+        return "changed"
+
+
+@dataclasses.dataclass(frozen=True)
 class Change:
     """One difference between two snapshots, at one place in one object.
 
@@ -72,6 +123,8 @@ class Change:
     version: str | None = None
     old: Any = None
     new: Any = None
+    component: str = ""  # the key of the Component it belongs to
+    impact: Impact | None = None  # for a breaking change: what it hits
 
     @property
     def subject(self) -> str:
@@ -90,6 +143,8 @@ class Change:
             "old": self.old,
             "new": self.new,
             "message": self.message,
+            "component": self.component,
+            "impact": self.impact.as_dict() if self.impact else None,
         }
 
 
@@ -193,9 +248,37 @@ class DriftReport:
     changes: tuple[Change, ...]
     ignored: int = 0  # changes silenced by --ignore rules
     notes: tuple[str, ...] = ()  # what could not be compared, and why
+    components: tuple[Component, ...] = ()  # those with changes, or added or removed
 
     def count(self, severity: Severity) -> int:
         return sum(1 for c in self.changes if c.severity is severity)
 
     def at_or_above(self, threshold: Severity) -> list[Change]:
         return [c for c in self.changes if c.severity >= threshold]
+
+    def only(
+        self, *, at_least: Severity | None = None, components: Sequence[str] = ()
+    ) -> DriftReport:
+        """The report narrowed to the changes at or above ``at_least``, of the components whose
+        name or key matches one of ``components`` (shell wildcards, any case)."""
+        if at_least is None and not components:
+            return self
+        wanted = {
+            c.key
+            for c in self.components
+            if not components
+            or any(
+                fnmatch.fnmatch(name.lower(), pattern.lower())
+                for pattern in components
+                for name in (c.name, c.key)
+            )
+        }
+        kept = tuple(
+            c
+            for c in self.changes
+            if c.component in wanted and (at_least is None or c.severity >= at_least)
+        )
+        shown = {c.component for c in kept}
+        return dataclasses.replace(
+            self, changes=kept, components=tuple(c for c in self.components if c.key in shown)
+        )

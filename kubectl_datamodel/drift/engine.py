@@ -10,11 +10,12 @@ docs/drift.md lists every rule.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from kubectl_datamodel import model
-from kubectl_datamodel.drift import changes, ignore, leaves, matching, rules
+from kubectl_datamodel.drift import changes, components, ignore, impact, leaves, matching, rules
 from kubectl_datamodel.drift.changes import Action, Change
 from kubectl_datamodel.drift.matching import Entry
 from kubectl_datamodel.drift.rules.shape import KindRules
@@ -47,12 +48,18 @@ def diff(old: Records, new: Records, silenced: Sequence[ignore.Rule] = ()) -> ch
         ]
     kept = ignore.apply(silenced, found)
     kept.sort(key=_order)
+    found_in = components.Components(old, new)
+    counts = impact.Counts(old, new)
+    placed = [
+        dataclasses.replace(c, component=found_in.key_of(c), impact=counts.of(c)) for c in kept
+    ]
     return changes.DriftReport(
         old=old.side,
         new=new.side,
-        changes=tuple(kept),
+        changes=tuple(placed),
         ignored=len(found) - len(kept),
         notes=tuple(notes),
+        components=tuple(found_in.of_changes(placed)),
     )
 
 

@@ -1,11 +1,14 @@
-"""Render a drift report: the JSON/YAML contract, tables for people, and a pull-request comment.
+"""Render a drift report: the JSON/YAML contract, the terminal's overview and full tables, and
+a pull-request comment.
 
-``drift`` decides what changed; this module only decides how it reads. The JSON document
-is what scripts and the GitHub Action parse (docs/json-output.md, ``DriftReport``), so its keys
-and their order are a contract pinned by tests. The Markdown is posted as a pull-request comment:
-every value in it came from a cluster someone else may control, so it all goes through
-``text.markdown``, and the whole comment stays under GitHub's size limit with breaking changes
-first, so they are the last thing cut.
+``drift`` decides what changed and ``drift.summary`` how it is read (per component, worst
+first, repetition folded); this module only decides how it looks. The JSON document is what
+scripts and the GitHub Action parse (docs/json-output.md, ``DriftReport``), so its keys and
+their order are a contract pinned by tests; it keeps every change. People get the verdict, a
+headline per component, the breaking changes with what they hit and why, then the rest folded.
+The Markdown is posted as a pull-request comment: every value in it came from a cluster
+someone else may control, so it all goes through ``text.markdown``, and the whole comment
+stays under GitHub's size limit by dropping detail, never the verdict or a headline.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from kubectl_datamodel import contract, model
-from kubectl_datamodel.drift import changes
+from kubectl_datamodel.drift import changes, summary
+from kubectl_datamodel.drift.rules import catalog
 from kubectl_datamodel.render import text
 
 SCHEMA_VERSION = 1
@@ -31,9 +35,6 @@ VALUE_WIDTH = 60  # old and new values, in tables and in the comment
 MARKDOWN_NOTES = 10  # notes shown in the comment; the rest are in the full report
 
 
-_Section = tuple[str, changes.Severity, list[changes.Change]]  # kind, severity, its changes
-
-
 # -- the JSON/YAML document ----------------------------------------------------------------------
 
 
@@ -46,8 +47,25 @@ def document(report: changes.DriftReport, *, fail_on: changes.Severity | None) -
         "summary": _summary_dict(report, fail_on),
         "changes": [c.as_dict() for c in report.changes],
         "notes": list(report.notes),
+        "components": [_component_dict(line) for line in summary.components(report)],
+        "rules": {rule: catalog.why(rule) for rule in sorted({c.rule for c in report.changes})},
     }
     return contract.envelope("DriftReport", body)
+
+
+def _component_dict(line: summary.ComponentLine) -> changes.JSON:
+    component = line.component
+    return {
+        "key": component.key,
+        "name": component.name,
+        "source": component.source,
+        "status": component.status,
+        "old_version": component.old_version,
+        "new_version": component.new_version,
+        "crds_changed": line.crds_changed,
+        **{s.label: line.count(s) for s in SEVERITIES},
+        "objects_at_risk": line.objects_at_risk,
+    }
 
 
 def _summary_dict(report: changes.DriftReport, fail_on: changes.Severity | None) -> changes.JSON:
@@ -94,6 +112,143 @@ def summary_line(report: changes.DriftReport) -> str:
     return _summary_text(report, text.visible)
 
 
+def verdict(report: changes.DriftReport, fail_on: changes.Severity | None) -> str:
+    """The first line: whether ``--fail-on`` fails, then the summary."""
+    line = summary_line(report)
+    if fail_on is None:
+        return line
+    failed = bool(report.at_or_above(fail_on))
+    return f"{'FAILS' if failed else 'passes'} --fail-on {fail_on.label}: {line}"
+
+
+def headline(line: summary.ComponentLine, show: Callable[[str], str] = text.visible) -> str:
+    """``cert-manager v1.12.2 → v1.16.1: 6 CRDs changed, 0 breaking, 3 warnings, 100 info``,
+    its cluster values passed through ``show``."""
+    counts = ", ".join(text.level_count(line.count(s), s) for s in SEVERITIES)
+    crds = line.crds_changed
+    changed = f"{text.plural(crds, 'CRD')} changed, {counts}" if crds else counts
+    return f"{component_title(line.component, show)}: {changed}"
+
+
+def component_title(component: changes.Component, show: Callable[[str], str]) -> str:
+    """The component as a headline names it: what it is, and its versions."""
+    kind = {"olm": " (OLM)", "helm": " (Helm)", "api-group": " (API group)"}.get(
+        component.source, ""
+    )
+    name = show(component.name) + kind
+    old, new = (show(v) if v else None for v in (component.old_version, component.new_version))
+    if component.status == "added":
+        return f"{name} {new} added" if new else f"{name} added"
+    if component.status == "removed":
+        return f"{name} {old} removed" if old else f"{name} removed"
+    if component.status == "upgraded":
+        return f"{name} {old} → {new}"
+    return f"{name} {new or old}" if new or old else name
+
+
+def overview(report: changes.DriftReport) -> list[model.Table]:
+    """The terminal's default: the breaking changes folded per CRD version, the most objects at
+    risk first, then the warnings folded per component and rule."""
+    found = [breaking_table(report), folded_table(report, changes.Severity.WARNING)]
+    return [table for table in found if table.rows]
+
+
+def components_table(report: changes.DriftReport) -> model.Table:
+    """The headlines as a table (the HTML page's)."""
+    rows = [
+        [
+            line.component.name + _source_suffix(line.component),
+            _versions(line.component, str),
+            line.crds_changed,
+            *(line.count(s) for s in SEVERITIES),
+        ]
+        for line in summary.components(report)
+    ]
+    columns = ["COMPONENT", "VERSION", "CRDS CHANGED", *(s.label.upper() for s in SEVERITIES)]
+    return model.Table.of(columns, rows, title="Components", name="drift-components")
+
+
+def breaking_table(report: changes.DriftReport) -> model.Table:
+    rows = [_breaking_row(f, report) for f in summary.breaking(report)]
+    return model.Table.of(BREAKING_COLUMNS, rows, title=BREAKING_TITLE, name="drift-breaking")
+
+
+def folded_table(report: changes.DriftReport, severity: changes.Severity) -> model.Table:
+    rows = [_folded_row(f, report) for f in summary.folded(report, severity)]
+    title = f"{text.level_count(sum(r[2] for r in rows), severity).capitalize()}, folded"
+    return model.Table.of(FOLDED_COLUMNS, rows, title=title, name=f"drift-{severity.label}")
+
+
+BREAKING_TITLE = "Breaking changes"
+BREAKING_COLUMNS = ["IMPACT", "COMPONENT", "NAME", "CHANGE", "WHERE", "OLD → NEW"]
+FOLDED_COLUMNS = ["COMPONENT", "CHANGE", "COUNT", "IN", "FOR EXAMPLE"]
+
+
+def _breaking_row(fold: summary.Fold, report: changes.DriftReport) -> list[Any]:
+    first = fold.first
+    return [
+        impact_text(fold.impact),
+        text.visible(_component_name(report, first)),
+        text.visible(first.subject),
+        first.rule,
+        _folded_where(fold, text.visible),
+        _folded_values(fold),
+    ]
+
+
+def _folded_row(fold: summary.Fold, report: changes.DriftReport) -> list[Any]:
+    first = fold.first
+    subjects = fold.subjects
+    noun = {"CRD": "CRD"}.get(first.kind, "object")
+    within = text.visible(subjects[0]) if len(subjects) == 1 else text.plural(len(subjects), noun)
+    return [
+        text.visible(_component_name(report, first)),
+        first.rule,
+        fold.count,
+        within,
+        f"{text.visible(first.subject)} {_where(first)}" if len(subjects) > 1 else _where(first),
+    ]
+
+
+def impact_text(impact: changes.Impact | None) -> str:
+    """What a breaking change hits, in a few words: 3 objects, no objects, objects unknown."""
+    if impact is None:
+        return "-"
+    if impact.objects is None:
+        return "unknown"
+    return text.plural(impact.objects, "object") if impact.objects else "no objects"
+
+
+def why_lines(rules: Sequence[str]) -> list[str]:
+    """``rule: why it matters``, for each rule a section shows."""
+    return [f"{rule}: {catalog.why(rule)}" for rule in rules if catalog.why(rule)]
+
+
+def _component_name(report: changes.DriftReport, change: changes.Change) -> str:
+    component = next((c for c in report.components if c.key == change.component), None)
+    return component.name if component else change.component
+
+
+def _folded_where(fold: summary.Fold, show: Callable[[str], str]) -> str:
+    """One place, or how many and the first few: ``v1 4 paths: .spec.a, .spec.b, …``."""
+    first = fold.first
+    if fold.count == 1:
+        return show(_place(first)) or "-"
+    paths = fold.places(lambda c: c.path or "-")
+    more = ", …" if fold.count > len(paths) else ""
+    version = f"{first.version} " if first.version else ""
+    listed = ", ".join(show(p) for p in paths)
+    return f"{show(version)}{fold.count:,} places: {listed}{more}"
+
+
+def _folded_values(fold: summary.Fold, limit: int = VALUE_WIDTH) -> str:
+    """old → new, when every folded change has the same; else each one's."""
+    if fold.count > 1 and not (fold.same(lambda c: c.old) and fold.same(lambda c: c.new)):
+        return "(several)"
+    first = fold.first
+    return f"{text.compact(first.old, limit)} → {text.compact(first.new, limit)}"
+
+
 def _summary_text(report: changes.DriftReport, show: Callable[[str], str]) -> str:
     """The summary, with the sides' labels passed through ``show`` (escaped in Markdown)."""
     sides = f"{show(report.old.label)} and {show(report.new.label)}"
@@ -102,169 +257,247 @@ def _summary_text(report: changes.DriftReport, show: Callable[[str], str]) -> st
         return f"no drift{ignored} between {sides}"
     counts = ", ".join(text.level_count(report.count(s), s) for s in SEVERITIES)
     total = text.plural(len(report.changes), "change")
-    return f"{counts}: {total}{ignored} between {sides}"
+    also = f", {report.ignored:,} ignored" if report.ignored else ""
+    return f"{counts} ({total}{also}) between {sides}"
 
 
 # -- the pull-request comment ------------------------------------------------------------------
 
 
 def markdown(
-    report: changes.DriftReport, *, limit: int = MARKDOWN_LIMIT, full_report_hint: str
+    report: changes.DriftReport,
+    *,
+    limit: int = MARKDOWN_LIMIT,
+    full_report_hint: str,
+    fail_on: changes.Severity | None = None,
 ) -> str:
     """The drift as a GitHub comment of at most ``limit`` characters.
 
-    ``full_report_hint`` is ours, not the cluster's (a command line or an artifact name), so it
-    is inserted as Markdown, unescaped: backticks in it render as code. When not everything
-    fits, the comment ends by saying how much was left out and pointing at the hint. Raises
-    ValueError when even the header and the summary table do not fit in ``limit``.
+    The verdict comes first, then a table of the components, the notes, the breaking changes
+    with their impact and why, and the warnings and info folded in ``<details>``. When that does
+    not fit, detail goes first: info, then warnings, then breaking changes beyond what fits
+    (each section whole or replaced by a line saying what it held); the verdict, the components
+    and the notes always stay. ``full_report_hint`` is ours, not the cluster's (a command line or
+    an artifact name), so it is inserted as Markdown, unescaped. Raises ValueError when even the
+    verdict and the components do not fit in ``limit``.
     """
-    head = _head(report, full_report_hint)
-    sections = _sections(report.changes)
-    ordered = [c for _, _, found in sections for c in found]
-    out, shown = _write_sections(head, sections, limit)
-    if shown == len(ordered):
-        return out.text()
-    # Keep room for the note: it is never longer than for all changes left out.
-    room = limit - len(_cut_note(ordered, limit, full_report_hint))
-    out, shown = _write_sections(head, sections, room)
-    out.add(_cut_note(ordered[shown:], limit, full_report_hint))
-    return out.text()
-
-
-def _write_sections(head: str, sections: Sequence[_Section], room: int) -> tuple[_Writer, int]:
-    """Write the head, then sections while they fit in ``room``; return how many rows fitted."""
-    if len(head) > room:
+    head = _head(report, fail_on)
+    if len(head) > limit:
         raise ValueError("the comment limit is too small for the drift summary")
-    out = _Writer(room, [head], len(head))
-    shown = 0
-    for kind, severity, found in sections:
-        written = _write_section(out, kind, severity, found)
-        shown += written
-        if written < len(found):
-            break
-    return out, shown
+    sections = [
+        _breaking_section(report),
+        _folded_section(report, changes.Severity.WARNING),
+        _folded_section(report, changes.Severity.INFO),
+    ]
+    # Drop detail from the end until the rest fits: info, then warnings, then breaking rows.
+    for dropped in range(len(sections)):
+        kept = sections[: len(sections) - dropped]
+        left_out = sections[len(sections) - dropped :]
+        tail = "".join(_left_out(s, full_report_hint) for s in left_out if s.count)
+        body = head + "".join(s.text for s in kept) + tail
+        if len(body) <= limit:
+            return body
+    rows = _breaking_rows_that_fit(report, limit - len(head), full_report_hint)
+    return head + rows
 
 
-@dataclasses.dataclass
-class _Writer:
-    """The comment so far, and how many characters it may still grow by."""
+@dataclasses.dataclass(frozen=True)
+class _Section:
+    """One part of the comment: its text, and what it holds, for the line that replaces it."""
 
-    limit: int
-    parts: list[str]
-    used: int
-
-    def room(self) -> int:
-        return self.limit - self.used
-
-    def add(self, text: str) -> None:
-        self.parts.append(text)
-        self.used += len(text)
-
-    def text(self) -> str:
-        return "".join(self.parts)
+    text: str
+    severity: changes.Severity
+    count: int
 
 
-def _head(report: changes.DriftReport, full_report_hint: str) -> str:
-    """The heading, the summary line, the totals per kind and the notes: never cut."""
-    summary = _summary_text(report, text.markdown)
-    blocks = ["### kubectl-datamodel drift", summary[0].upper() + summary[1:]]
-    if report.changes:
-        blocks.append("\n".join(_totals_table(report.changes)))
+def _head(report: changes.DriftReport, fail_on: changes.Severity | None) -> str:
+    """The verdict, the components and the notes: never cut."""
+    blocks = ["### kubectl-datamodel drift", _markdown_verdict(report, fail_on)]
+    lines = summary.components(report)
+    if lines:
+        blocks.append("\n".join(_components_table(lines)))
     notes = [f"- {text.markdown(n)}" for n in report.notes[:MARKDOWN_NOTES]]
     if len(report.notes) > MARKDOWN_NOTES:
         more = text.plural(len(report.notes) - MARKDOWN_NOTES, "more note")
-        notes.append(f"- …and {more}. Full report: {full_report_hint}")
+        notes.append(f"- …and {more} in the full report")
     if notes:
-        blocks.append("Notes:\n\n" + "\n".join(notes))
+        blocks.append("Not compared, or worth knowing:\n\n" + "\n".join(notes))
     return "\n\n".join(blocks) + "\n"
 
 
-def _totals_table(found: Sequence[changes.Change]) -> list[str]:
-    header = " | ".join(f"{text.icon(s)} {s.label}" for s in SEVERITIES)
-    rows = [f"| kind | {header} |", "| --- | ---: | ---: | ---: |"]
-    groups = _by_kind(found, every_kind=True)
-    for kind, group in groups.items():
-        counts = _counts(group).values()
-        rows.append(f"| {text.markdown(_title(kind))} | " + " | ".join(map(str, counts)) + " |")
-    totals = " | ".join(f"**{n:,}**" for n in _counts(found).values())
-    rows.append(f"| **total** | {totals} |")
+def _markdown_verdict(report: changes.DriftReport, fail_on: changes.Severity | None) -> str:
+    line = _summary_text(report, text.markdown)
+    line = line[0].upper() + line[1:]
+    if fail_on is None:
+        return line
+    if report.at_or_above(fail_on):
+        return f"❌ **Fails `--fail-on {fail_on.label}`.** {line}"
+    return f"✅ **Passes `--fail-on {fail_on.label}`.** {line}"
+
+
+def _components_table(lines: Sequence[summary.ComponentLine]) -> list[str]:
+    icons = " | ".join(f"{text.icon(s)} {s.label}" for s in SEVERITIES)
+    rows = [
+        f"| component | version | CRDs changed | {icons} |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for line in lines:
+        component = line.component
+        name = text.markdown(component.name) + _source_suffix(component)
+        counts = " | ".join(f"{line.count(s):,}" for s in SEVERITIES)
+        rows.append(
+            f"| {name} | {_versions(component, text.markdown)} | {line.crds_changed:,} | {counts} |"
+        )
     return rows
 
 
-def _sections(found: Sequence[changes.Change]) -> list[_Section]:
-    """(kind, severity, changes) in the order they are written: all breaking ones first."""
-    groups = _by_kind(found, every_kind=False)
-    sections = []
-    for severity in SEVERITIES:
-        for kind, group in groups.items():
-            matching = [c for c in group if c.severity is severity]
-            if matching:
-                sections.append((kind, severity, _ranked(matching)))
-    return sections
-
-
-def _write_section(
-    out: _Writer, kind: str, severity: changes.Severity, found: Sequence[changes.Change]
-) -> int:
-    """Write as many rows of one section as fit, closing its <details>; return how many."""
-    # Each block after the head starts with the blank line that separates it from the last.
-    opener = "\n<details open>\n" if severity is changes.Severity.BREAKING else "\n<details>\n"
-    header = "| name | change | where | old → new |\n| --- | --- | --- | --- |\n"
-    closer = "\n</details>\n"
-    rows = [_markdown_row(c) for c in found]
-    frame = len(opener) + len(header) + len(closer)
-    whole = _section_summary(kind, severity, len(found), len(found))
-    if frame + len(whole) + sum(map(len, rows)) > out.room():
-        # Cut: the summary then says how many are shown, which takes a few more characters.
-        longest = _section_summary(kind, severity, len(found), len(found) - 1)
-        rows = _prefix(rows, out.room() - frame - len(longest))
-    if rows:
-        summary = _section_summary(kind, severity, len(found), len(rows))
-        out.add(opener + summary + header + "".join(rows) + closer)
-    return len(rows)
-
-
-def _prefix(rows: Sequence[str], room: int) -> list[str]:
-    """The leading rows whose total length fits in ``room``."""
-    fitted = []
-    for row in rows:
-        room -= len(row)
-        if room < 0:
-            break
-        fitted.append(row)
-    return fitted
-
-
-def _section_summary(kind: str, severity: changes.Severity, total: int, shown: int) -> str:
-    # GitHub renders the table inside <details> only after a blank line following <summary>.
-    cut = f" (first {shown:,} shown)" if shown < total else ""
-    count = text.level_count(total, severity)
-    return (
-        f"<summary>{text.icon(severity)} {text.markdown(_title(kind))}: {count}{cut}</summary>\n\n"
+def _source_suffix(component: changes.Component) -> str:
+    return {"olm": " (OLM)", "helm": " (Helm)", "api-group": " (API group)"}.get(
+        component.source, ""
     )
 
 
-def _markdown_row(change: changes.Change) -> str:
+def _versions(component: changes.Component, show: Callable[[str], str]) -> str:
+    """``old → new``, ``added 1.2``, ``removed 1.2``, or the one version there is."""
+    old, new = (show(v) if v else None for v in (component.old_version, component.new_version))
+    status = component.status
+    if status == "added":
+        return f"added {new or ''}".strip()
+    if status == "removed":
+        return f"removed {old or ''}".strip()
+    if status == "upgraded":
+        return f"{old} → {new}"
+    return new or old or "-"
+
+
+def _breaking_section(report: changes.DriftReport) -> _Section:
+    folds = summary.breaking(report)
+    if not folds:
+        return _Section("", changes.Severity.BREAKING, 0)
+    rows = "".join(_markdown_breaking_row(f, report) for f in folds)
+    count = sum(f.count for f in folds)
+    return _Section(
+        f"\n#### {text.icon(changes.Severity.BREAKING)} Breaking: {count:,}\n\n"
+        + BREAKING_HEADER
+        + rows
+        + _markdown_why(summary.rules_of(folds)),
+        changes.Severity.BREAKING,
+        count,
+    )
+
+
+BREAKING_HEADER = (
+    "| impact | component | name | change | where | old → new |\n"
+    "| --- | --- | --- | --- | --- | --- |\n"
+)
+FOLDED_HEADER = (
+    "| component | change | count | in | for example |\n| --- | --- | ---: | --- | --- |\n"
+)
+
+
+def _markdown_breaking_row(fold: summary.Fold, report: changes.DriftReport) -> str:
+    first = fold.first
+    values = text.markdown(_folded_values(fold))
     cells = [
-        text.markdown(change.subject),
-        f"`{change.rule}`",  # ours, never from a cluster: letters, dots and dashes
-        text.markdown(_where(change)),
-        f"{_markdown_value(change.old)} → {_markdown_value(change.new)}",
+        impact_text(fold.impact),
+        text.markdown(_component_name(report, first)),
+        text.markdown(first.subject),
+        f"`{first.rule}`",  # ours, never from a cluster: letters, dots and dashes
+        _folded_where(fold, text.markdown),
+        values,
     ]
     return "| " + " | ".join(cells) + " |\n"
 
 
-def _markdown_value(value: Any) -> str:
-    return text.markdown(text.compact(value, VALUE_WIDTH))
+def _markdown_why(rules: Sequence[str]) -> str:
+    lines = [f"- `{rule}`: {catalog.why(rule)}" for rule in rules if catalog.why(rule)]
+    return "\nWhy these break:\n\n" + "\n".join(lines) + "\n" if lines else ""
 
 
-def _cut_note(omitted: Sequence[changes.Change], limit: int, full_report_hint: str) -> str:
-    """Say how much is missing. Never longer for fewer changes, so its room can be kept first."""
-    counts = [(s, sum(1 for c in omitted if c.severity is s)) for s in SEVERITIES]
-    detail = ", ".join(text.level_count(n, s) for s, n in counts if n)
+def _folded_section(report: changes.DriftReport, severity: changes.Severity) -> _Section:
+    folds = summary.folded(report, severity)
+    if not folds:
+        return _Section("", severity, 0)
+    count = sum(f.count for f in folds)
+    rows = "".join(_markdown_folded_row(f, report) for f in folds)
+    title = (
+        f"{text.icon(severity)} {text.level_count(count, severity)}, folded by component and rule"
+    )
+    # GitHub renders the table inside <details> only after a blank line following <summary>.
+    return _Section(
+        f"\n<details>\n<summary>{title}</summary>\n\n{FOLDED_HEADER}{rows}\n</details>\n",
+        severity,
+        count,
+    )
+
+
+def _markdown_folded_row(fold: summary.Fold, report: changes.DriftReport) -> str:
+    first = fold.first
+    subjects = fold.subjects
+    noun = "CRD" if first.kind == "CRD" else "object"
+    within = text.markdown(subjects[0]) if len(subjects) == 1 else text.plural(len(subjects), noun)
+    example = text.markdown(_place(first) or "-")
+    if len(subjects) > 1:
+        example = f"{text.markdown(first.subject)} {example}"
+    cells = [
+        text.markdown(_component_name(report, first)),
+        f"`{first.rule}`",
+        f"{fold.count:,}",
+        within,
+        example,
+    ]
+    return "| " + " | ".join(cells) + " |\n"
+
+
+def _left_out(section: _Section, full_report_hint: str) -> str:
+    what = text.level_count(section.count, section.severity)
     return (
-        f"\n…and {text.plural(len(omitted), 'more change')} ({detail}) not shown: the comment is "
-        f"limited to {limit:,} characters. Full report: {full_report_hint}\n"
+        f"\n{text.icon(section.severity)} {what} not shown here, to keep the comment under "
+        f"GitHub's limit. Full report: {full_report_hint}\n"
+    )
+
+
+def _breaking_rows_that_fit(report: changes.DriftReport, room: int, hint: str) -> str:
+    """Only the breaking changes, as many rows as fit, and a line saying how many did not."""
+    folds = summary.breaking(report)
+    total = sum(f.count for f in folds)
+    rows = [_markdown_breaking_row(f, report) for f in folds]
+    why = _markdown_why(summary.rules_of(folds))
+    frame = (
+        f"\n#### {text.icon(changes.Severity.BREAKING)} Breaking: {total:,}\n\n" + BREAKING_HEADER
+    )
+    others = sum(
+        s.count
+        for s in (
+            _folded_section(report, changes.Severity.WARNING),
+            _folded_section(report, changes.Severity.INFO),
+        )
+    )
+    shown: list[str] = []
+    for index, row in enumerate(rows):
+        rest = total - sum(f.count for f in folds[: index + 1])
+        note = _cut_note(rest, others, hint)
+        if len(frame) + sum(map(len, shown)) + len(row) + len(why) + len(note) > room:
+            break
+        shown.append(row)
+    rest = total - sum(f.count for f in folds[: len(shown)])
+    text_out = frame + "".join(shown) + why + _cut_note(rest, others, hint)
+    if len(text_out) > room:
+        text_out = _cut_note(total, others, hint)
+    return text_out
+
+
+def _cut_note(breaking: int, others: int, hint: str) -> str:
+    parts = []
+    if breaking:
+        parts.append(text.plural(breaking, "more breaking change"))
+    if others:
+        parts.append(f"{others:,} warnings and info")
+    if not parts:
+        return ""
+    return (
+        f"\n…and {' and '.join(parts)} not shown, to keep the comment under GitHub's limit. "
+        f"Full report: {hint}\n"
     )
 
 
@@ -272,7 +505,12 @@ def _cut_note(omitted: Sequence[changes.Change], limit: int, full_report_hint: s
 
 
 def _where(change: changes.Change) -> str:
-    return text.visible(" ".join(p for p in (change.version, change.path) if p)) or "-"
+    return text.visible(_place(change)) or "-"
+
+
+def _place(change: changes.Change) -> str:
+    """The CRD version and the path in it, as the cluster spells them."""
+    return " ".join(p for p in (change.version, change.path) if p)
 
 
 # -- grouping and wording -----------------------------------------------------------------------

@@ -19,6 +19,8 @@ from typing import Any
 
 from kubectl_datamodel import __version__, analysis, drift, errors, k8s, model, store
 from kubectl_datamodel.drift import changes, sides
+from kubectl_datamodel.drift import summary as drift_summary
+from kubectl_datamodel.drift.rules import catalog
 from kubectl_datamodel.render import charts, templating, text
 from kubectl_datamodel.render import drift as drift_text
 from kubectl_datamodel.store import refs
@@ -41,16 +43,16 @@ class Report:
 
 
 @dataclasses.dataclass(frozen=True)
-class DriftGroup:
-    severity: str  # breaking, warning or info
-    changes: tuple[changes.Change, ...]
-
-
-@dataclasses.dataclass(frozen=True)
 class DriftView:
+    """The drift as `diff` shows it, in its order: the summary, a line per component, the
+    breaking changes with what they hit and why, then warnings and info folded."""
+
     summary: str
-    groups: tuple[DriftGroup, ...]
     notes: tuple[str, ...]
+    components: model.Table
+    breaking: model.Table
+    why: tuple[tuple[str, str], ...]  # (rule, why it breaks)
+    folded: tuple[model.Table, ...]  # warnings, then info, folded per component and rule
 
 
 def build(
@@ -212,14 +214,16 @@ def _drift(
 
 
 def drift_view(report: changes.DriftReport) -> DriftView:
-    """The changes by severity, breaking first, in drift's order within each."""
-    groups = tuple(
-        DriftGroup(severity.label, found)
-        for severity in changes.Severity.descending()
-        if (found := tuple(c for c in report.changes if c.severity is severity))
+    rules = drift_summary.rules_of(drift_summary.breaking(report))
+    folded = (
+        drift_text.folded_table(report, changes.Severity.WARNING),
+        drift_text.folded_table(report, changes.Severity.INFO),
     )
     return DriftView(
         summary=drift_text.summary_line(report),
-        groups=groups,
         notes=report.notes,
+        components=drift_text.components_table(report),
+        breaking=drift_text.breaking_table(report),
+        why=tuple((rule, catalog.why(rule)) for rule in rules if catalog.why(rule)),
+        folded=tuple(table for table in folded if table.rows),
     )

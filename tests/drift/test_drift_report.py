@@ -3,6 +3,7 @@ pull-request comment (escaped, and never longer than GitHub allows)."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import re
@@ -83,8 +84,27 @@ UPGRADE = changes.Change(
 ALL = (PROPERTY_REMOVED, VERSION_REMOVED, STORAGE_FLIP, IMAGE, UPGRADE)
 
 
+CERT_MANAGER = changes.Component(
+    "olm:operators/cert-manager", "cert-manager", "olm", "1.12.2", "1.16.1"
+)
+GATEWAY = changes.Component(
+    "group:gateway.networking.k8s.io", "gateway.networking.k8s.io", "api-group"
+)
+WIDGETS = changes.Component("group:example.com", "example.com", "api-group")
+
+
+def component_of(change: changes.Change) -> changes.Component:
+    """The component drift.components would find for these changes."""
+    if "gateway" in change.name:
+        return GATEWAY
+    return WIDGETS if change.name.startswith("widgets") else CERT_MANAGER
+
+
 def drift(*found: changes.Change, ignored: int = 0, notes: tuple[str, ...] = ()):
-    return changes.DriftReport(OLD, NEW, tuple(found), ignored=ignored, notes=notes)
+    """A report of ``found``, each change placed in its component as the engine does."""
+    placed = tuple(dataclasses.replace(c, component=component_of(c).key) for c in found)
+    components = tuple({component_of(c).key: component_of(c) for c in found}.values())
+    return changes.DriftReport(OLD, NEW, placed, ignored, notes, components)
 
 
 def crd_change(index: int, severity: changes.Severity) -> changes.Change:
@@ -115,6 +135,8 @@ def test_document_keys_are_the_contract():
         "summary",
         "changes",
         "notes",
+        "components",
+        "rules",
     ]
     assert document["apiVersion"] == "kubectl-datamodel/v1"
     assert document["kind"] == "DriftReport"
@@ -150,8 +172,23 @@ def test_document_keys_are_the_contract():
         "old",
         "new",
         "message",
+        "component",
+        "impact",
     ]
     assert document["notes"] == ["n"]
+    assert list(document["components"][0]) == [
+        "key",
+        "name",
+        "source",
+        "status",
+        "old_version",
+        "new_version",
+        "crds_changed",
+        "breaking",
+        "warning",
+        "info",
+        "objects_at_risk",
+    ]
 
 
 def test_document_summary_counts_every_kind_and_keeps_the_producers_order():
@@ -184,7 +221,23 @@ def test_document_summary_counts_every_kind_and_keeps_the_producers_order():
         "old": ["quay.io/jetstack/cert-manager-controller:v1.12.2"],
         "new": ["quay.io/jetstack/cert-manager-controller:v1.16.1"],
         "message": "the image changed",
+        "component": "olm:operators/cert-manager",
+        "impact": None,
     }
+    assert document["components"][0] == {
+        "key": "group:gateway.networking.k8s.io",
+        "name": "gateway.networking.k8s.io",
+        "source": "api-group",
+        "status": "changed",
+        "old_version": None,
+        "new_version": None,
+        "crds_changed": 1,
+        "breaking": 1,
+        "warning": 1,
+        "info": 0,
+        "objects_at_risk": 0,
+    }
+    assert document["rules"]["crd.version.removed"] == "clients of a served version get 404"
 
 
 def test_document_without_drift():
@@ -202,6 +255,7 @@ def test_document_without_drift():
         "failed": False,
     }
     assert document["changes"] == [] and document["notes"] == []
+    assert document["components"] == [] and document["rules"] == {}
 
 
 @pytest.mark.parametrize(
@@ -336,17 +390,17 @@ def test_values_are_shown_compactly(value, shown):
 
 def test_summary_line():
     assert drift_report.summary_line(drift(*ALL)) == (
-        f"2 breaking, 1 warning, 2 info: 5 changes between {SIDES}"
+        f"2 breaking, 1 warning, 2 info (5 changes) between {SIDES}"
     )
 
 
 def test_summary_line_with_ignored_changes_and_plurals():
     assert drift_report.summary_line(drift(STORAGE_FLIP, ignored=4)) == (
-        f"0 breaking, 1 warning, 0 info: 1 change (4 ignored) between {SIDES}"
+        f"0 breaking, 1 warning, 0 info (1 change, 4 ignored) between {SIDES}"
     )
     found = [crd_change(i, WARNING) for i in range(1234)]
     assert drift_report.summary_line(drift(*found)).startswith(
-        "0 breaking, 1,234 warnings, 0 info: 1,234 changes between"
+        "0 breaking, 1,234 warnings, 0 info (1,234 changes) between"
     )
 
 
@@ -365,57 +419,58 @@ def test_summary_line_without_drift():
 SMALL_COMMENT = """\
 ### kubectl-datamodel drift
 
-1 breaking, 0 warnings, 1 info: 2 changes between \
+❌ **Fails `--fail-on breaking`.** 1 breaking, 0 warnings, 1 info (2 changes) between \
 snapshot 1 \\(demo, 2026\\-03\\-01T10\\:00\\:00Z\\) and \
 snapshot 2 \\(demo, 2026\\-03\\-08T10\\:00\\:00Z\\)
 
-| kind | 🔴 breaking | 🟠 warning | 🔵 info |
-| --- | ---: | ---: | ---: |
-| CRDs | 1 | 0 | 0 |
-| Operators | 0 | 0 | 0 |
-| ClusterServiceVersions | 0 | 0 | 1 |
-| **total** | **1** | **0** | **1** |
+| component | version | CRDs changed | 🔴 breaking | 🟠 warning | 🔵 info |
+| --- | --- | ---: | ---: | ---: | ---: |
+| gateway\\.networking\\.k8s\\.io (API group) | - | 1 | 1 | 0 | 0 |
+| cert\\-manager (OLM) | 1\\.12\\.2 → 1\\.16\\.1 | 0 | 0 | 0 | 1 |
 
-<details open>
-<summary>🔴 CRDs: 1 breaking</summary>
+#### 🔴 Breaking: 1
 
-| name | change | where | old → new |
-| --- | --- | --- | --- |
-| httproutes\\.gateway\\.networking\\.k8s\\.io | `crd.version.removed` | versions\\[v1alpha2\\] \
+| impact | component | name | change | where | old → new |
+| --- | --- | --- | --- | --- | --- |
+| - | gateway\\.networking\\.k8s\\.io | httproutes\\.gateway\\.networking\\.k8s\\.io \
+| `crd.version.removed` | versions\\[v1alpha2\\] \
 | \\{&quot;served&quot;\\:true,&quot;storage&quot;\\:false\\} → \\- |
 
-</details>
+Why these break:
+
+- `crd.version.removed`: clients of a served version get 404
 
 <details>
-<summary>🔵 ClusterServiceVersions: 1 info</summary>
+<summary>🔵 1 info, folded by component and rule</summary>
 
-| name | change | where | old → new |
-| --- | --- | --- | --- |
-| operators/cert\\-manager | `csv.version.changed` | \\.spec\\.version | 1\\.12\\.2 → 1\\.16\\.1 |
+| component | change | count | in | for example |
+| --- | --- | ---: | --- | --- |
+| cert\\-manager | `csv.version.changed` | 1 | operators/cert\\-manager | \\.spec\\.version |
 
 </details>
 """
 
 
 def test_markdown_comment():
-    assert drift_report.markdown(drift(VERSION_REMOVED, UPGRADE), full_report_hint=HINT) == (
-        SMALL_COMMENT
-    )
-
-
-def test_markdown_puts_the_summary_table_first_and_breaking_sections_open():
     text = drift_report.markdown(
-        drift(UPGRADE, IMAGE, STORAGE_FLIP, *ALL[:2]), full_report_hint=HINT
+        drift(VERSION_REMOVED, UPGRADE), full_report_hint=HINT, fail_on=BREAKING
     )
-    assert text.index("| **total** | **2** | **1** | **2** |") < text.index("<details")
-    summaries = re.findall(r"<details( open)?>\n<summary>(.*)</summary>\n\n\| name", text)
-    assert summaries == [
-        (" open", "🔴 CRDs: 2 breaking"),
-        ("", "🟠 CRDs: 1 warning"),
-        ("", "🔵 Operators: 1 info"),
-        ("", "🔵 ClusterServiceVersions: 1 info"),
-    ]
-    assert text.count("<details") == text.count("</details>") == 4
+    assert text == SMALL_COMMENT
+
+
+def test_markdown_reads_verdict_components_breaking_then_the_rest_folded():
+    text = drift_report.markdown(
+        drift(UPGRADE, IMAGE, STORAGE_FLIP, *ALL[:2]), full_report_hint=HINT, fail_on=INFO
+    )
+    order = ["❌ **Fails `--fail-on info`.**", "| component |", "#### 🔴 Breaking: 2", "Why"]
+    order += ["<summary>🟠 1 warning", "<summary>🔵 2 info"]
+    assert [text.index(part) for part in order] == sorted(text.index(part) for part in order)
+    assert text.count("<details") == text.count("</details>") == 2
+
+
+def test_markdown_verdict_says_when_it_passes():
+    text = drift_report.markdown(drift(IMAGE), full_report_hint=HINT, fail_on=WARNING)
+    assert "✅ **Passes `--fail-on warning`.** 0 breaking, 0 warnings, 1 info" in text
 
 
 def test_markdown_without_drift():
@@ -432,7 +487,7 @@ def test_markdown_lists_notes_but_not_too_many():
     text = drift_report.markdown(drift(UPGRADE, notes=notes), full_report_hint=HINT)
     assert "- could not compare crd0\\.example\\.com\\: no spec\n" in text
     assert "crd10" not in text
-    assert f"- …and 2 more notes. Full report: {HINT}\n" in text
+    assert "- …and 2 more notes in the full report\n" in text
 
 
 HOSTILE = [
@@ -498,60 +553,68 @@ def test_markdown_cannot_be_injected_from_the_cluster():
     for dangerous in ("<img", "](", "@octocat", "#1", "**bold", "<!--", "$x$", ":smile:", "~~"):
         assert dangerous not in text
     assert "&lt;img" in text and "&#64;&#8203;octocat" in text
-    # Only our own HTML: six sections (3 kinds x 2 severities), each opened and closed once.
-    assert text.count("</details>") == text.count("<details") == 6
-    assert text.count("<summary>") == text.count("</summary>") == 6
-    # Every table row is one line with exactly its own unescaped pipes.
+    # Only our own HTML: the info changes folded in one <details>.
+    assert text.count("</details>") == text.count("<details") == 1
+    assert text.count("<summary>") == text.count("</summary>") == 1
+    # Every table row is one line, with exactly its own unescaped pipes.
     rows = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line]
-    assert len(rows) == 1 + 4 + 6 * (1 + len(HOSTILE))  # totals table, then the sections
+    assert rows, text
     for row in rows:
         assert row.endswith(" |")
+        header = next(
+            h
+            for h in reversed(rows[: rows.index(row) + 1])
+            if h.startswith("| co") or h.startswith("| im")
+        )
         pipes = len(re.findall(r"(?<!\\)\|", row))
-        assert pipes == 5, row
+        assert pipes == len(re.findall(r"(?<!\\)\|", header)), row
+
+
+def widgets(count: int, severity: changes.Severity, start: int = 0) -> list[changes.Change]:
+    return [crd_change(start + i, severity) for i in range(count)]
 
 
 def test_the_hint_is_ours_and_not_escaped():
-    found = [crd_change(i, WARNING) for i in range(100)]
-    text = drift_report.markdown(drift(*found), limit=5_000, full_report_hint=HINT)
-    assert text.endswith(f"Full report: {HINT}\n")
+    found = drift(*widgets(3, BREAKING), *widgets(100, WARNING, 100))
+    whole = drift_report.markdown(found, full_report_hint=HINT)
+    text = drift_report.markdown(found, limit=len(whole) - 1, full_report_hint=HINT)
+    assert f"Full report: {HINT}\n" in text
 
 
-def test_a_long_report_is_cut_to_the_limit_with_breaking_changes_kept():
-    found = [crd_change(i, severity) for i in range(5000) for severity in (WARNING,)]
-    found[4000:4012] = [crd_change(90000 + i, BREAKING) for i in range(12)]
-    text = drift_report.markdown(drift(*found), full_report_hint=HINT)
-    assert len(text) <= drift_report.MARKDOWN_LIMIT
-    shown = len(re.findall(r"^\| widgets", text, flags=re.MULTILINE))
-    assert shown < 5000
-    assert text.endswith(
-        f"…and {5000 - shown:,} more changes ({5000 - shown:,} warnings) not shown: the comment"
-        f" is limited to 65,536 characters. Full report: {HINT}\n"
-    )
-    assert "| **total** | **12** | **4,988** | **0** |" in text  # full totals
-    assert "<summary>🔴 CRDs: 12 breaking</summary>" in text
-    assert f"<summary>🟠 CRDs: 4,988 warnings (first {shown - 12:,} shown)</summary>" in text
-    assert text.index("widgets90011") < text.index("widgets00000")
-    assert text.count("<details") == text.count("</details>") == 2
+def test_a_long_report_drops_detail_first_and_keeps_the_verdict_components_and_breaking():
+    found = drift(*widgets(12, BREAKING, 9000), *widgets(300, WARNING, 5000), *widgets(3000, INFO))
+    whole = drift_report.markdown(found, full_report_hint=HINT)
+    assert "<summary>🔵 3,000 info, folded" in whole and "<summary>🟠 300 warnings" in whole
+    without_info = drift_report.markdown(found, limit=len(whole) - 1, full_report_hint=HINT)
+    assert "<summary>🟠 300 warnings" in without_info and "<summary>🔵" not in without_info
+    assert "🔵 3,000 info not shown here" in without_info
+    head_only = len(without_info) - without_info.index("\n<details>")
+    room = len(without_info) - head_only + 300  # the breaking section, and two lines saying so
+    text = drift_report.markdown(found, limit=room, full_report_hint=HINT)
+    assert "<details" not in text  # the folded sections went whole, never cut in the middle
+    assert "🟠 300 warnings not shown here" in text and "🔵 3,000 info not shown here" in text
+    assert "| example\\.com (API group) | - | 3,312 | 12 | 300 | 3,000 |" in text
+    assert len(re.findall(r"^\| - \| example\\.com \| widgets09", text, flags=re.MULTILINE)) == 12
 
 
-def test_a_cut_inside_the_breaking_changes_counts_what_is_missing():
-    found = [crd_change(i, BREAKING) for i in range(300)] + [crd_change(i, INFO) for i in range(40)]
+def test_breaking_changes_beyond_the_limit_are_counted():
+    found = widgets(300, BREAKING) + widgets(40, INFO, 1000)
     text = drift_report.markdown(
         drift(*found), limit=20_000, full_report_hint="artifact drift.json"
     )
     assert len(text) <= 20_000
-    shown = len(re.findall(r"^\| widgets", text, flags=re.MULTILINE))
+    shown = len(re.findall(r"^\| - \| example", text, flags=re.MULTILINE))
     assert 0 < shown < 300
     assert text.endswith(
-        f"…and {340 - shown} more changes ({300 - shown} breaking, 40 info) not shown: the comment"
-        " is limited to 20,000 characters. Full report: artifact drift.json\n"
+        f"…and {300 - shown} more breaking changes and 40 warnings and info not shown, to keep "
+        "the comment under GitHub's limit. Full report: artifact drift.json\n"
     )
-    assert text.count("<details") == text.count("</details>") == 1
+    assert "| example\\.com (API group) | - | 340 | 300 | 0 | 40 |" in text
 
 
 @pytest.mark.parametrize("cut", [0, 1, 2, 37])
 def test_the_limit_is_exact(cut):
-    found = [crd_change(i, severity) for i in range(30) for severity in (BREAKING, INFO)]
+    found = widgets(30, BREAKING) + widgets(30, INFO, 100)
     whole = drift_report.markdown(drift(*found), full_report_hint=HINT)
     text = drift_report.markdown(drift(*found), limit=len(whole) - cut, full_report_hint=HINT)
     assert len(text) <= len(whole) - cut
@@ -561,4 +624,4 @@ def test_the_limit_is_exact(cut):
 
 def test_a_limit_too_small_for_the_summary_is_an_error():
     with pytest.raises(ValueError, match="too small"):
-        drift_report.markdown(drift(*ALL), limit=500, full_report_hint=HINT)
+        drift_report.markdown(drift(*ALL), limit=300, full_report_hint=HINT)

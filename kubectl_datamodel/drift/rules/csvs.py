@@ -37,8 +37,13 @@ COVERED = globs(
 
 def package(csv: model.CsvRecord) -> str:
     """The package a CSV belongs to, from its name: ``cert-manager.v1.12.2`` → cert-manager."""
-    match = _VERSIONED_NAME.fullmatch(csv.name)
-    return match.group("package") if match else csv.name
+    return package_name(csv.name)
+
+
+def package_name(csv_name: str) -> str:
+    """The package in a CSV's name (as an ``olm.owner`` label gives it)."""
+    match = _VERSIONED_NAME.fullmatch(csv_name)
+    return match.group("package") if match else csv_name
 
 
 def related(old: model.CsvRecord, new: model.CsvRecord) -> bool:
