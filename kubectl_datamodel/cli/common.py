@@ -241,6 +241,9 @@ def output_stream(path: Path | None, option: str = "--file") -> Iterator[TextIO]
         return
     if path.is_dir():
         raise errors.OutputError(f"{option} {path}: is a directory")
+    if path.exists() and not path.is_file():  # /dev/stdout, a FIFO: written to, never replaced
+        yield from _written_in_place(path, option)
+        return
     directory = path.parent if str(path.parent) else Path()
     try:
         handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed or removed below
@@ -258,3 +261,12 @@ def output_stream(path: Path | None, option: str = "--file") -> Iterator[TextIO]
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
         raise
+
+
+def _written_in_place(path: Path, option: str) -> Iterator[TextIO]:
+    """A device or a pipe named as the output: there is no file to swap in atomically."""
+    try:
+        with path.open("w", encoding="utf-8") as handle:
+            yield handle
+    except OSError as exc:
+        raise errors.OutputError(f"{option} {path}: cannot write: {exc.strerror}") from exc

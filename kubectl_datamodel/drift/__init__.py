@@ -2,8 +2,10 @@
 and what it breaks.
 
 ``engine.diff`` compares two ``sides.Records`` with the rules of every kind (``rules``) and
-returns a ``changes.DriftReport``: plain data the renderers read. ``leaves`` is the only module
-that imports deepdiff; ``ignore`` silences accepted drift.
+returns a ``changes.DriftReport``: plain data the renderers read, each change placed in the
+component it belongs to (``components``) and, when breaking, with what it hits (``impact``).
+``summary`` reads it as a reviewer does. ``leaves`` is the only module that imports deepdiff;
+``ignore`` silences accepted drift.
 """
 
 from __future__ import annotations

@@ -28,6 +28,8 @@ _INSTANCE = "app.kubernetes.io/instance"
 _PART_OF = "app.kubernetes.io/part-of"
 _VERSION = "app.kubernetes.io/version"
 _OLM_OWNER = "olm.owner"
+# What namespaces, nodes and other kinds are called as a whole: Namespaces, Nodes.
+_TITLES = {kind.change_kind: kind.title for kind in model.KINDS if kind.change_kind}
 # Namespaces where unrelated workloads live side by side: never one component.
 _SHARED_NAMESPACES = {None, "", "default", "kube-system"}
 
@@ -166,8 +168,10 @@ class Components:
 
     def _other(self, kind: str, name: str) -> str:
         """Namespaces, nodes, an --include'd kind, or a record no component holds."""
-        key = f"kind:{kind}" if kind == name else f"{kind}:{name}"
-        self._get(key, name, "kind" if kind == name else kind.lower())
+        whole_kind = kind == name
+        key = f"kind:{kind}" if whole_kind else f"{kind}:{name}"
+        shown = _TITLES.get(kind, kind) if whole_kind else name
+        self._get(key, shown, "kind" if whole_kind else kind.lower())
         found = self._found[key]
         found.present = [True, True]
         return key

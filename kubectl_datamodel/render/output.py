@@ -81,6 +81,14 @@ STYLES: dict[str, dict[str, str]] = {
 }
 
 
+def _style(column: str, cell: str) -> str | None:
+    """The style of a cell whose colour says something (STYLES); in drift's IMPACT column, a
+    known number of objects a breaking change hits."""
+    if column == "IMPACT":
+        return "bold red" if cell.endswith(("object", "objects")) and cell[0].isdigit() else None
+    return STYLES.get(column, {}).get(cell)
+
+
 def _lines(table: model.Table, *, titled: bool, headers: bool) -> list[Line]:
     lines: list[Line] = []
     if titled and table.title:
@@ -90,13 +98,12 @@ def _lines(table: model.Table, *, titled: bool, headers: bool) -> list[Line]:
     cells = [[text.cell(value) for value in row] for row in table.rows]
     shown = [list(table.columns), *cells] if headers else cells
     widths = [max(text.width(row[i]) for row in shown) for i in range(len(table.columns))]
-    styles = [STYLES.get(column, {}) for column in table.columns]
     for number, row in enumerate(shown):
         line: Line = []
         for i, cell in enumerate(row):
             if i:
                 line.append(("   ", None))
-            style = None if headers and number == 0 else styles[i].get(cell)
+            style = None if headers and number == 0 else _style(table.columns[i], cell)
             last = i == len(row) - 1
             padding = "" if last else " " * (widths[i] - text.width(cell))
             line.append((cell, style))

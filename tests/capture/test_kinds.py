@@ -217,8 +217,10 @@ def test_drift_names_each_kinds_changes(run, two_snapshots):
 def test_markdown_groups_the_new_kinds(run, two_snapshots):
     result = run("diff", "1", "2", "-o", "markdown", "--db-path", two_snapshots)
     assert result.exit_code == 0, result.stderr
-    for heading in ("Namespaces", "Nodes", "Helm releases", "ConfigMap"):
-        assert heading in result.stdout
+    components = result.stdout[result.stdout.index("| component |") :].split("\n\n")[0]
+    for component in ("Namespaces", "Nodes", "external\\-secrets (Helm)", "ConfigMap"):
+        assert f"| {component} |" in components  # the release and its workloads: one component
+    assert "`helm.chart-version`" in result.stdout
 
 
 def test_kinds_captured_on_one_side_only_are_noted_not_reported(run, db_path):

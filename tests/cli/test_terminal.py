@@ -107,7 +107,7 @@ def test_the_same_values_in_lists_and_queries(hostile_db: Path, home: Path):
 def test_the_examples_diff_is_whole_and_unfolded_on_a_narrow_terminal(
     stored_v1_v2: Path, home: Path
 ):
-    screen = on_terminal(home, "diff", "1", "2", "--db-path", stored_v1_v2, columns=100)
+    screen = on_terminal(home, "diff", "1", "2", "-v", "--db-path", stored_v1_v2, columns=100)
     assert screen.exit_code == 0, _plain(screen)[-2000:]
     shown = _plain(screen)
     for title in ("# CRDs", "# Operators", "# ClusterServiceVersions"):
@@ -115,7 +115,7 @@ def test_the_examples_diff_is_whole_and_unfolded_on_a_narrow_terminal(
     assert "versions[v1beta2]" in shown
     # The terminal gets exactly what a pipe gets, colour aside: no cell folded into more lines
     # (the terminal itself wraps a long line, and a copy-paste joins it again).
-    assert shown == piped(home, "diff", "1", "2", "--db-path", stored_v1_v2)
+    assert shown == piped(home, "diff", "1", "2", "-v", "--db-path", stored_v1_v2)
 
 
 def test_names_stay_whole_at_80_columns(stored_v1_v2: Path, home: Path):
@@ -127,8 +127,11 @@ def test_names_stay_whole_at_80_columns(stored_v1_v2: Path, home: Path):
 
 
 def test_colour_means_something_and_no_color_turns_it_off(stored_v1_v2: Path, home: Path):
-    coloured = on_terminal(home, "diff", "1", "2", "--db-path", stored_v1_v2)
-    assert all(cell.fg == "red" and cell.bold for cell in coloured.cells("breaking   "[:8]))
+    coloured = on_terminal(home, "diff", "1", "2", "-v", "--db-path", stored_v1_v2)
+    assert all(cell.fg == "red" and cell.bold for cell in coloured.cells("breaking   ")[:8])
     assert not any(cell.fg != "default" for cell in coloured.cells("kafkas.kafka.strimzi.io"))
+    overview = on_terminal(home, "diff", "1", "2", "--db-path", stored_v1_v2)
+    assert all(cell.fg == "red" and cell.bold for cell in overview.cells("3 objects"))
+    assert not any(cell.fg != "default" for cell in overview.cells("unknown"))
     plain = on_terminal(home, "diff", "1", "2", "--db-path", stored_v1_v2, NO_COLOR="1")
     assert b"\x1b[" not in plain.raw

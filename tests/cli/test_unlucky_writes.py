@@ -65,8 +65,7 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(stored_v1_v2):
     ("option", "command", "file_size"),
     [
         ("--file", ("database", "export", "2", "--include-specs"), 1024 * 1024),
-        ("--html", ("report", "--cluster-context", "demo"), 128 * 1024),
-        ("--markdown-file", ("diff", "1", "2", "-o", "json"), 48 * 1024),
+        ("--html", ("report", "--cluster-context", "demo"), 64 * 1024),
     ],
 )
 def test_a_file_that_cannot_be_written_is_one_line_and_leaves_nothing(
@@ -81,6 +80,19 @@ def test_a_file_that_cannot_be_written_is_one_line_and_leaves_nothing(
     assert result.returncode == 1
     assert result.stderr == f"error: {option} {target}: cannot write: File too large\n"
     assert list(target.parent.iterdir()) == []
+
+
+def test_a_full_disk_under_the_markdown_file_is_one_line(stored_v1_v2):
+    """The comment is some 20 kB, under the 32 KiB a file size limit must leave the database,
+    so the full disk is /dev/full's."""
+    result = run_child(
+        "diff", "1", "2", "-o", "json", "--markdown-file", "/dev/full", "--db-path", stored_v1_v2,
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr == (
+        "error: --markdown-file /dev/full: cannot write: No space left on device\n"
+    )
 
 
 @pytest.mark.parametrize(

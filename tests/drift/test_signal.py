@@ -151,4 +151,3 @@ def test_components_in_json(document):
     assert all(c["component"] in {x["key"] for x in document["components"]}
                for c in document["changes"])  # fmt: skip
     assert document["rules"]["crd.removed"] == catalog.why("crd.removed")
-
