@@ -1,5 +1,6 @@
-"""Shared fixtures: a temporary database, the CLI run in-process, and the example clusters
-captured and stored once per session. The paths to the data are in tests/support/paths.py."""
+"""Shared fixtures: a temporary database, the CLI run in-process, the example clusters captured
+and stored once per session, and every change the real upgrades give. The paths to the data
+are in tests/support/paths.py."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ import pytest
 
 from kubectl_datamodel import cli, model, store
 from kubectl_datamodel.capture import files
+from kubectl_datamodel.drift import changes
 from kubectl_datamodel.options import CaptureOptions
+from tests.support import upgrades
 from tests.support.paths import CLUSTER_V1, CLUSTER_V2
 
 
@@ -84,6 +87,15 @@ def captured_v1() -> model.Snapshot:
 @pytest.fixture(scope="session")
 def captured_v2() -> model.Snapshot:
     return files.capture(CaptureOptions(from_dirs=(CLUSTER_V2,))).snapshot
+
+
+@pytest.fixture(scope="session")
+def real_changes(
+    captured_v1: model.Snapshot, captured_v2: model.Snapshot
+) -> tuple[changes.Change, ...]:
+    """Every change the real upgrades in the tests' data produce, both ways
+    (``upgrades.every_change``)."""
+    return tuple(upgrades.every_change(captured_v1, captured_v2))
 
 
 @pytest.fixture(scope="session", autouse=True)

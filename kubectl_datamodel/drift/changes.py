@@ -2,7 +2,9 @@
 
 Plain data, standard library only, so the renderers and the CLI can use it without loading
 deepdiff. The rules in ``drift.rules`` produce changes, each through a ``Subject``: one way to
-build a change, whatever the kind. docs/drift.md lists every rule and its severity.
+build a change, whatever the kind, and word its message with ``shown`` and ``went``, so that a
+message reads as English with its values as YAML and JSON write them, never as Python's repr.
+docs/drift.md lists every rule and its severity.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import dataclasses
 import enum
 import fnmatch
+import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,6 +27,36 @@ def kind_rank(kind: str) -> tuple[int, str]:
     by their own kind, come last."""
     known = model.CHANGE_KINDS
     return (known.index(kind), "") if kind in known else (len(known), kind)
+
+
+# A string that needs no quotes in a sentence: one token, and not one that reads as a number,
+# a boolean or null (JSON's spelling or Python's: the string "None" is not an absent value).
+_PLAIN = re.compile(r"[\w.:/@+~-]+")
+_READS_TYPED = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null|True|False|None")
+
+
+def shown(value: Any, absent: str = "none") -> str:
+    """A value as a message shows it: as JSON on one line (``""``, ``1``, ``true``,
+    ``{"port": 443}``), but a string that is one plain token unquoted (``Webhook``, ``v1beta1``,
+    ``1.14.5``), and an absent value as ``absent``. The change's ``old`` and ``new`` hold the
+    values themselves; the message is for people reading YAML and JSON, not None or True."""
+    if value is None:
+        return absent
+    if isinstance(value, str) and _PLAIN.fullmatch(value) and not _READS_TYPED.fullmatch(value):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def went(what: str, old: Any, new: Any) -> str:
+    """``what`` going from ``old`` to ``new`` (None: absent), a string as it is written (a
+    quantity, an image), anything else as ``shown``: ``requests.cpu 100m → 200m``,
+    ``requests.cpu 100m added``, ``image quay.io/jetstack/cert-manager-webhook:v1.16.1 removed``."""
+    was, now = (v if isinstance(v, str) else shown(v) for v in (old, new))
+    if old is None:
+        return f"{what} {now} added"
+    if new is None:
+        return f"{what} {was} removed"
+    return f"{what} {was} → {now}"
 
 
 class Severity(levels.Ranked):

@@ -9,6 +9,7 @@ installed once per session.
 
 from __future__ import annotations
 
+import copy
 import json
 import sqlite3
 import subprocess
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.support.actrunner import ActRunner
 from tests.support.examplecluster import TOKEN, build_cluster
@@ -188,7 +190,51 @@ def test_one_comment_is_created_left_alone_updated_and_resolved(runner, github, 
     assert gh.comments(PR)[0]["body"] == "Looks good to me"  # not ours: left alone
 
 
+def many_crds(count: int, *, required: bool) -> dict[str, str]:
+    """``count`` copies of a real CRD (external-secrets' UUID generator), one API group each,
+    as files for the checkout; ``required``: each newly requires ``.spec``, a breaking change."""
+    source = CLUSTER_V1 / "crds/external-secrets/uuids.generators.external-secrets.io.yaml"
+    template = yaml.safe_load(source.read_text())
+    files = {}
+    for index in range(count):
+        crd = copy.deepcopy(template)
+        group = f"team{index:04d}.example.com"
+        crd["metadata"]["name"] = f"uuids.{group}"
+        crd["spec"]["group"] = group
+        if required:
+            crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["required"] = ["spec"]
+        files[f"platform/crds/{group}.yaml"] = yaml.safe_dump(crd)
+    return files
+
+
 def test_an_oversized_report_is_cut_to_fit_one_comment(runner, github, tmp_path):
+    """600 CRDs that each break: more rows than one comment holds, so the breaking table is
+    cut at a row, says how many it leaves out, and the JSON report keeps them all."""
+    gh = github.github
+    history = tmp_path / "history"
+    for name, text in many_crds(600, required=False).items():
+        (history / name).parent.mkdir(parents=True, exist_ok=True)
+        (history / name).write_text(text)
+    publish_history(gh, tmp_path, str(history))
+    result = runner.run(
+        {"mode": "diff", "manifests": "platform", "context": "demo"},
+        event="pull_request",
+        payload=pull_request_event(),
+        secrets={"GITHUB_TOKEN": gh.token},
+        files=many_crds(600, required=True),
+    )
+    assert result.succeeded, result.log
+    [comment] = ours(gh)
+    body = comment["body"]
+    assert len(body) <= COMMENT_LIMIT
+    assert "more breaking changes not shown, to keep the comment under GitHub's limit" in body
+    assert body.count("| `schema.required` |") > 100  # cut at a row, not at the top
+    assert result.report["summary"]["breaking"] == 600  # the JSON report keeps every change
+
+
+def test_an_upgrade_of_seven_operators_fits_one_comment_whole(runner, github, tmp_path):
+    """The bundled examples' 1,873 changes: every component, every breaking change and the
+    folded warnings fit, so nothing is cut."""
     gh = github.github
     publish_history(gh, tmp_path, "examples/cluster-v1")
     result = runner.run(
@@ -199,9 +245,11 @@ def test_an_oversized_report_is_cut_to_fit_one_comment(runner, github, tmp_path)
     )
     assert result.succeeded, result.log
     [comment] = ours(gh)
-    assert len(comment["body"]) <= COMMENT_LIMIT
-    assert "not shown: the comment is limited to" in comment["body"]
-    assert result.report["summary"]["total"] > 1000  # the JSON report keeps every change
+    body = comment["body"]
+    assert "not shown" not in body
+    assert r"| cert\-manager | v1\.12\.2 → v1\.16\.1 | 6 | 0 | 3 | 100 |" in body
+    assert "Why these break:" in body
+    assert result.report["summary"]["total"] > 1000
 
 
 def test_a_pull_request_from_a_fork_gets_the_summary_and_a_notice(runner, github, tmp_path):

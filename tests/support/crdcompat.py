@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -95,3 +96,19 @@ def find(
     hits = [c for c in found if c.rule == rule and c.path == path and c.version == version]
     assert len(hits) == 1, (rule, path, version, [c.message for c in found])
     return hits[0]
+
+
+def every_upgrade() -> list[tuple[JSON, JSON]]:
+    """Each CRD that more than one of the real releases holds (the examples' two clusters and
+    the corpus' copies), paired with each other release of it, both ways."""
+    releases = collections.defaultdict(list)
+    for folder in (V1, V2, COPIED):
+        for path in sorted(folder.rglob("*.yaml")):
+            obj = load(path)
+            releases[obj["metadata"]["name"]].append(obj)
+    return [
+        (old, new)
+        for objs in releases.values()
+        for old, new in itertools.permutations(objs, 2)
+        if old != new
+    ]

@@ -198,7 +198,7 @@ def _names(found: schema.Found, old: JSON, new: JSON) -> None:
     List kind and singular are compared as the API server defaults them."""
     kind_before, kind_after = old.get("kind") or "", new.get("kind") or ""
     if kind_before != kind_after:
-        message = f"kind renamed from {kind_before} to {kind_after}"
+        message = f"kind renamed from {changes.shown(kind_before)} to {changes.shown(kind_after)}"
         found.add("crd.names.kind", BREAKING, "spec.names.kind", kind_before, kind_after, message)
     defaults = {
         "listKind": (f"{kind_before}List", f"{kind_after}List"),
@@ -207,13 +207,14 @@ def _names(found: schema.Found, old: JSON, new: JSON) -> None:
     for field, (default_before, default_after) in defaults.items():
         before, after = old.get(field) or default_before, new.get(field) or default_after
         if before != after:
-            message = f"{field} changed from {before} to {after}"
+            message = f"{field} changed from {changes.shown(before)} to {changes.shown(after)}"
             found.add("crd.names", INFO, f"spec.names.{field}", before, after, message)
     for field in ("shortNames", "categories"):
         before_set, after_set = set(old.get(field) or ()), set(new.get(field) or ())
         for item in sorted(before_set ^ after_set):
             before, after = (item, None) if item in before_set else (None, item)
-            message = f"{field} entry {item!r} {changes.Action.between(before, after).value}"
+            what = changes.Action.between(before, after).value
+            message = f"{field} entry {changes.shown(item)} {what}"
             found.add("crd.names", INFO, f"spec.names.{field}", before, after, message)
 
 
@@ -221,12 +222,17 @@ def _conversion(found: schema.Found, old: JSON, new: JSON) -> None:
     before = (old.get("conversion") or {}).get("strategy") or "None"
     after = (new.get("conversion") or {}).get("strategy") or "None"
     if before != after:
-        message = f"conversion strategy changed from {before} to {after}"
+        message = f"conversion strategy changed from {_strategy(before)} to {_strategy(after)}"
         found.add("crd.conversion", WARNING, "spec.conversion.strategy", before, after, message)
     before, after = _webhook(old), _webhook(new)
     if not schema.same(before, after):
         message = "conversion webhook configuration changed"
         found.add("crd.conversion", INFO, "spec.conversion.webhook", before, after, message)
+
+
+def _strategy(strategy: str) -> str:
+    """A conversion strategy as a sentence says it: ``None`` (no conversion) reads as none."""
+    return "none" if strategy == "None" else changes.shown(strategy)
 
 
 def _webhook(spec: JSON) -> JSON | None:
@@ -269,7 +275,8 @@ def _storage(found: schema.Found, old: dict[str, _Version], new: dict[str, _Vers
     before = next((name for name, v in sorted(old.items()) if v.storage), None)
     after = next((name for name, v in sorted(new.items()) if v.storage), None)
     if before != after:
-        message = f"storage version changed from {before} to {after}: migrate stored objects"
+        was, now = changes.shown(before), changes.shown(after)
+        message = f"storage version changed from {was} to {now}: migrate stored objects"
         found.add("crd.storage-version", WARNING, "storageVersion", before, after, message)
 
 

@@ -170,7 +170,7 @@ def _images(_old: Any, old_spec: JSON, new: model.CsvRecord, new_spec: JSON) -> 
         _subject(new).change(
             "csv.image",
             Severity.INFO,
-            f"{new.name}: image {before.get(path) or '-'} → {after.get(path) or '-'}",
+            f"{new.name}: {changes.went('image', before.get(path), after.get(path))}",
             path=path,
             old=before.get(path),
             new=after.get(path),

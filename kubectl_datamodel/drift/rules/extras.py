@@ -19,6 +19,8 @@ from kubectl_datamodel.drift.rules.shape import KindRules, globs
 from kubectl_datamodel.k8s import paths, quantities
 
 NOT_READY_EFFECT = "NoExecute"  # a taint that evicts what runs on the node
+# The Ready condition's status in words: "Unknown" is a node the control plane no longer hears.
+READINESS = {"True": "ready", "False": "not ready", "Unknown": "not reporting"}
 FAILED_HELM_STATES = ("failed", "pending-install", "pending-upgrade", "pending-rollback")
 
 
@@ -100,7 +102,7 @@ def _node_columns(old: model.NodeRecord, new: model.NodeRecord, _with_specs: boo
             node.change(
                 "node.kubelet-version",
                 Severity.INFO,
-                f"Node {new.name}: kubelet {old.kubelet_version} → {new.kubelet_version}",
+                f"Node {new.name}: kubelet {_kubelet(old)} → {_kubelet(new)}",
                 path="kubelet_version",
                 old=old.kubelet_version,
                 new=new.kubelet_version,
@@ -112,13 +114,25 @@ def _node_columns(old: model.NodeRecord, new: model.NodeRecord, _with_specs: boo
             node.change(
                 "node.ready",
                 Severity.INFO if after == "True" else Severity.WARNING,
-                f"Node {new.name}: Ready {before} → {after}",
+                f"Node {new.name}: {_readiness(before, after)}",
                 path="conditions.Ready",
                 old=before,
                 new=after,
             )
         )
     return found + _taints(old, new) + _capacity(old, new)
+
+
+def _kubelet(record: model.NodeRecord) -> str:
+    return changes.shown(record.kubelet_version, absent="unknown")
+
+
+def _readiness(before: str | None, after: str) -> str:
+    """``ready → not reporting``; ``now ready`` when the condition was not there before."""
+    now = READINESS.get(after) or changes.shown(after)
+    if before is None:
+        return f"now {now}"
+    return f"{READINESS.get(before) or changes.shown(before)} → {now}"
 
 
 def _capacity(old: model.NodeRecord, new: model.NodeRecord) -> list[Change]:
@@ -134,7 +148,7 @@ def _capacity(old: model.NodeRecord, new: model.NodeRecord) -> list[Change]:
                 _node(new).change(
                     f"node.{field}",
                     Severity.INFO,
-                    f"Node {new.name}: {field} {name} {a} → {b}",
+                    f"Node {new.name}: {changes.went(f'{field} {name}', a, b)}",
                     path=f"{field}[{name}]",
                     old=a,
                     new=b,
@@ -223,18 +237,19 @@ def _helm_columns(
     for field, rule, severity, text in checks:
         before, after = getattr(old, field), getattr(new, field)
         if before != after:
-            message = f"{where}: {text} {before} → {after}"
+            message = f"{where}: {text} {_told(before)} → {_told(after)}"
             found.append(release.change(rule, severity, message, path=field, old=before, new=after))
     if old.status != new.status:
         severity = Severity.WARNING if new.status in FAILED_HELM_STATES else Severity.INFO
-        message = f"{where}: status {old.status} → {new.status}"
+        message = f"{where}: status {_told(old.status)} → {_told(new.status)}"
         found.append(
             release.change(
                 "helm.status", severity, message, path="status", old=old.status, new=new.status
             )
         )
     if old.revision != new.revision and not found:
-        message = f"{where}: revision {old.revision} → {new.revision}, same chart (values changed?)"
+        was, now = _told(old.revision), _told(new.revision)
+        message = f"{where}: revision {was} → {now}, same chart (values changed?)"
         found.append(
             release.change(
                 "helm.revision",
@@ -246,6 +261,11 @@ def _helm_columns(
             )
         )
     return found
+
+
+def _told(value: Any) -> str:
+    """A field of a release as Helm's labels told it, or unknown where they did not."""
+    return changes.shown(value, absent="unknown")
 
 
 HELM_RELEASES = KindRules(

@@ -89,7 +89,7 @@ def _columns(
             op.subject.change(
                 "operator.version",
                 Severity.INFO,
-                f"{where}: version {old.version} → {new.version}",
+                f"{where}: version {_version(old)} → {_version(new)}",
                 path="version",
                 old=old.version,
                 new=new.version,
@@ -145,6 +145,10 @@ def _columns(
     return found
 
 
+def _version(record: model.OperatorRecord) -> str:
+    return changes.shown(record.version, absent="unknown")  # neither labels nor a tag told
+
+
 def _named(op: _Operator, old: JSON, new: JSON) -> list[Change]:
     """Image, security-posture and resource changes between two workload objects."""
     old_containers, new_containers = _containers(old), _containers(new)
@@ -159,7 +163,7 @@ def _named(op: _Operator, old: JSON, new: JSON) -> list[Change]:
                     f"{path}.image",
                     before.get("image"),
                     after.get("image"),
-                    f"image {before.get('image')} → {after.get('image')}",
+                    changes.went("image", before.get("image"), after.get("image")),
                 )
             )
         found += _resources(op, path, before.get("resources"), after.get("resources"))
@@ -187,7 +191,7 @@ def _resources(op: _Operator, container: str, old: Any, new: Any) -> list[Change
             f"{container}.resources.{key}",
             before.get(key),
             after.get(key),
-            f"{key} {before.get(key) or '-'} → {after.get(key) or '-'}",
+            changes.went(key, before.get(key), after.get(key)),
         )
         for key in sorted(before.keys() | after.keys())
         if quantities.canonical(before.get(key)) != quantities.canonical(after.get(key))

@@ -129,7 +129,7 @@ class SchemaWalk:
         add = self.found.add
         if old.get("type") != new.get("type"):
             before, after = old.get("type"), new.get("type")
-            message = f"type of {path} changed from {before} to {after} {self.at}"
+            message = _keyword_change("type", before, after, f"{path} {self.at}")
             add("schema.type", BREAKING, path, before, after, message)
             return
         if any(not same(old.get(k), new.get(k)) for k in DOC_KEYWORDS):
@@ -142,7 +142,7 @@ class SchemaWalk:
             before, after = old.get(key), new.get(key)
             if not same(before, after):
                 severity = by_direction(before, after, *severities)
-                message = f"{key} changed from {before!r} to {after!r} at {path} {self.at}"
+                message = _keyword_change(key, before, after, f"{path} {self.at}")
                 add(f"schema.{key}", severity, path, before, after, message)
         rules = "x-kubernetes-validations"
         self.validation_rules(_rules(old.get(rules)), _rules(new.get(rules)), path)
@@ -203,7 +203,7 @@ class SchemaWalk:
             else:
                 value, verb, action = new_values[key], "added", changes.Action.ADDED
                 rule, severity, before, after = "schema.enum.added", WARNING, None, value
-            message = f"enum value {value!r} {verb} at {path} {self.at}"
+            message = f"enum value {changes.shown(value)} {verb} at {path} {self.at}"
             self.found.add(rule, severity, path, before, after, message, action)
 
     def bound(self, key: str, old: Any, new: Any, path: str) -> None:
@@ -215,7 +215,7 @@ class SchemaWalk:
         if severity is WARNING and numbers:
             tighter = new < old if key in UPPER_BOUNDS else new > old
             severity = BREAKING if tighter else INFO
-        message = f"{key} changed from {old} to {new} at {path} {self.at}"
+        message = _keyword_change(key, old, new, f"{path} {self.at}")
         self.found.add(f"schema.{key}", severity, path, old, new, message)
 
     def flags(self, old: JSON, new: JSON, path: str) -> None:
@@ -236,7 +236,7 @@ class SchemaWalk:
                 severity, verb = INFO, "message changed"
             else:
                 continue
-            message = f"validation rule {verb} at {path} {self.at}: {rule}"
+            message = f"validation rule {verb} at {path} {self.at}: {_one_line(rule)}"
             self.found.add("schema.validation-rule", severity, path, before, after, message)
 
     def keywords(self, old: JSON, new: JSON, path: str) -> None:
@@ -245,6 +245,21 @@ class SchemaWalk:
             if not same(before, after):
                 message = f"keyword {key} changed at {path} {self.at}"
                 self.found.add("schema.keyword", WARNING, path, before, after, message)
+
+
+def _keyword_change(key: str, before: Any, after: Any, where: str) -> str:
+    """What happened to a keyword's value, in words: ``default "" added at .spec.x (v1)``,
+    ``maxLength changed from 63 to 253 at ...``."""
+    if before is None:
+        return f"{key} {changes.shown(after)} added at {where}"
+    if after is None:
+        return f"{key} {changes.shown(before)} removed at {where}"
+    return f"{key} changed from {changes.shown(before)} to {changes.shown(after)} at {where}"
+
+
+def _one_line(text: str) -> str:
+    """A CEL rule as a message quotes it: written over several lines, it reads the same on one."""
+    return " ".join(text.split())
 
 
 def _join(path: str, name: str) -> str:
