@@ -129,8 +129,11 @@ def assemble(
     context: str,
     cluster_info: model.ClusterInfo,
     warnings: Iterable[str] = (),
+    partial: Iterable[str] = (),
 ) -> model.Snapshot:
-    """Build the Snapshot's records from an Inventory, whichever source filled it."""
+    """Build the Snapshot's records from an Inventory, whichever source filled it.
+    ``partial``: what the source could not read in full; of it, the snapshot keeps the
+    components it captured, in their order."""
     crds = sorted(
         (
             build.crd_record(o, inventory.instance_counts.get(o["metadata"]["name"]))
@@ -139,17 +142,20 @@ def assemble(
         key=lambda c: c.name,
     )
     wanted = set(options.components)
+    components = (
+        *(c for c in model.COMPONENTS if c in wanted),
+        *(c for c in options.components if c not in model.COMPONENTS),
+    )
+    kept_out = set(partial)
     return model.Snapshot(
         cluster_context=context,
         timestamp=now(),
         cluster_info=cluster_info,
-        components=(
-            *(c for c in model.COMPONENTS if c in wanted),
-            *(c for c in options.components if c not in model.COMPONENTS),
-        ),
+        components=components,
         namespace_filter=options.namespace,
         notes=options.notes,
         warnings=tuple(warnings),
+        partial=tuple(c for c in components if c in kept_out),
         crds=tuple(crds) if "crds" in wanted else (),
         operators=(
             tuple(

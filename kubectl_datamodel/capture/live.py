@@ -4,7 +4,8 @@ The cost of an inventory is the number of requests, so each fact is read the che
 API allows: one discovery request, one paginated list of CRDs, and for each CRD a metadata-only
 list of one item whose ``remainingItemCount`` is the instance count (and whose managedFields name
 the controller writing its status). Independent requests run concurrently. A 403 on one kind is
-recorded as a warning and capture carries on; any other failure stops it, and nothing is stored.
+recorded as a warning, the components it feeds are marked partial (``FEEDS``), and capture
+carries on; any other failure stops it, and nothing is stored.
 """
 
 from __future__ import annotations
@@ -36,6 +37,22 @@ NAMESPACES = ("v1", "namespaces", "Namespace")
 QUOTAS = ("v1", "resourcequotas", "ResourceQuota")
 LIMIT_RANGES = ("v1", "limitranges", "LimitRange")
 HELM_STORAGE = (("v1", "secrets", "Secret"), ("v1", "configmaps", "ConfigMap"))
+# The components each read feeds, by the name ``_Reading.optional`` knows it by: a 403 there
+# leaves them partial. Operators are found by evidence from CRDs, CSVs and conversion webhook
+# Services as much as from workloads, and Helm releases take their chart from the workloads
+# they installed. Discovery decides whether CSVs are listed at all. Not here: instance counts
+# (a refused count is an unknown count), the server version, the nodes read for the platform.
+FEEDS = {
+    "CRDs": ("crds", "operators"),
+    "API discovery": ("olm", "operators"),
+    "clusterserviceversions": ("olm", "operators"),
+    **{plural: ("operators", "helm") for _, plural, _ in WORKLOADS},
+    "nodes": ("nodes",),
+    "namespaces": ("namespaces",),
+    "resourcequotas": ("namespaces",),
+    "limitranges": ("namespaces",),
+    **{f"helm {plural}": ("helm",) for _, plural, _ in HELM_STORAGE},
+}
 
 
 @dataclasses.dataclass
@@ -75,6 +92,11 @@ class _Reading:
         return result
 
     @property
+    def partial(self) -> set[str]:
+        """The components a 403 kept partly or wholly out."""
+        return {component for what in self.forbidden for component in _fed_by(what)}
+
+    @property
     def warnings(self) -> list[str]:
         """One line for everything a 403 kept out (a service account allowed to read only
         some kinds would otherwise get one per kind), then each 404."""
@@ -103,9 +125,24 @@ def capture(
         )
     warnings = [*api.warnings, *reading.warnings]
     snapshot = inventory.assemble(
-        found, options, context=api.context, cluster_info=info, warnings=warnings
+        found,
+        options,
+        context=api.context,
+        cluster_info=info,
+        warnings=warnings,
+        partial=reading.partial,
     )
     return inventory.CaptureResult(snapshot=snapshot, warnings=warnings)
+
+
+def _fed_by(read: str) -> tuple[str, ...]:
+    """The components a read feeds: ``FEEDS``, a conversion webhook's Service (operator
+    evidence), or an --include'd GROUP/VERSION/Kind pattern, listed by its own request."""
+    if read.startswith("service "):
+        return ("operators",)
+    if "/" in read:
+        return (read,)
+    return FEEDS.get(read, ())
 
 
 def discover(api: kube.Api) -> dict[str, tuple[str, ...]]:

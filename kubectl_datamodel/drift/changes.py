@@ -264,6 +264,16 @@ class Side:
             return f"snapshot {self.snapshot_id} ({self.cluster_context}, {self.timestamp})"
         return f"{self.source} {self.location or self.ref} ({self.cluster_context})"
 
+    @property
+    def named(self) -> str:
+        """The side as a note names it (``snapshot 4 (context prod)``): short enough for a
+        sentence, and still the side a reader can go and look at."""
+        if self.snapshot_id is not None:
+            what = f"snapshot {self.snapshot_id}"
+        else:
+            what = f"{self.source} {self.location or self.ref}"
+        return f"{what} (context {self.cluster_context})"
+
     def as_dict(self) -> JSON:
         return {
             "ref": self.ref,

@@ -5,7 +5,8 @@ paired by identity (and the relations a kind knows: a CSV upgrade pairs by linea
 whose stored content hashes agree is settled without reading its spec, since in a daily
 snapshot almost every record is unchanged. Specs that differ are read in one go per side, run
 through the kind's named rules, and what else changed is found field by field by ``leaves``.
-docs/drift.md lists every rule.
+What one side did not capture, or could only partly read (a 403), is not compared at all: the
+report's notes say which side and why. docs/drift.md lists every rule.
 """
 
 from __future__ import annotations
@@ -35,17 +36,20 @@ def diff(old: Records, new: Records, silenced: Sequence[ignore.Rule] = ()) -> ch
             "an export without specs was compared: schemas and pod specs were not (export "
             "with --include-specs to compare them)"
         )
+    scope = _namespace_scope(old, new)
+    if scope.note:
+        notes.append(scope.note)
     for kind in model.KINDS:
-        section = kind.section
-        if section in old.sections and section in new.sections:
-            found += _compared(kind, rules.BY_SECTION[section], old, new, with_specs)
-        elif section in old.sections or section in new.sections:
-            notes.append(f"{section} not compared: only one side captured them")
-    if "resources" in old.sections and "resources" in new.sections:
-        notes += [
-            f"{pattern} not compared: only one side captured it"
-            for pattern in sorted(old.patterns ^ new.patterns)
-        ]
+        compared = set()
+        for component, title in _captured(kind, old, new):
+            note = _not_comparable(component, title, kind.section, old, new)
+            if note is None:
+                compared.add(component)
+            else:
+                notes.append(note)
+        if compared:
+            given = rules.BY_SECTION[kind.section]
+            found += _compared(kind, given, old, new, with_specs, compared, scope)
     kept = ignore.apply(silenced, found)
     kept.sort(key=_order)
     found_in = components.Components(old, new)
@@ -63,6 +67,36 @@ def diff(old: Records, new: Records, silenced: Sequence[ignore.Rule] = ()) -> ch
     )
 
 
+def _captured(kind: model.RecordKind, old: Records, new: Records) -> list[tuple[str, str]]:
+    """What either side captured of ``kind``, as (component, its title in notes): the kind's
+    own component, or each GROUP/VERSION/Kind pattern of the objects in ``resources``."""
+    if kind.component is None:
+        return [(p, f"{p} objects") for p in sorted(old.patterns | new.patterns)]
+    if kind.component in old.components or kind.component in new.components:
+        return [(kind.component, kind.title)]
+    return []
+
+
+def _not_comparable(
+    component: str, title: str, section: str, old: Records, new: Records
+) -> str | None:
+    """Why a component either side captured cannot be compared, naming the side, or None when
+    it can. Records one side lacks or read only in part would read as removed or added: a
+    snapshot without CRDs is not a cluster without CRDs, so nothing of them is reported."""
+    both = (old, new)
+    for reason, lacking in (
+        ("did not capture them", [s for s in both if component not in s.components]),
+        (
+            "did not keep them (exported with --crds-only, --operators-only or --olm-only)",
+            [s for s in both if section not in s.sections],
+        ),
+        ("could not read them all (403)", [s for s in both if component in s.partial]),
+    ):
+        if lacking:
+            return f"{title} not compared: {' and '.join(s.side.named for s in lacking)} {reason}"
+    return None
+
+
 def _order(change: Change) -> tuple[Any, ...]:
     return (
         changes.kind_rank(change.kind),
@@ -77,11 +111,20 @@ def _order(change: Change) -> tuple[Any, ...]:
 
 
 def _compared(
-    kind: model.RecordKind, given: KindRules, old: Records, new: Records, with_specs: bool
+    kind: model.RecordKind,
+    given: KindRules,
+    old: Records,
+    new: Records,
+    with_specs: bool,
+    components: set[str],
+    scope: _NamespaceScope,
 ) -> list[Change]:
-    """One kind's changes, by the steps ``KindRules`` describes."""
+    """One kind's changes, by the steps ``KindRules`` describes, over the records of the
+    ``components`` that can be compared."""
     matched = matching.match(
-        _comparable(kind, old, new), _comparable(kind, new, old), given.pairings
+        _comparable(kind, old, components, scope),
+        _comparable(kind, new, components, scope),
+        given.pairings,
     )
     found = [given.presence(r, Action.ADDED) for r in matched.added]
     found += [given.presence(r, Action.REMOVED) for r in matched.removed]
@@ -101,14 +144,60 @@ def _compared(
     return found
 
 
-def _comparable(kind: model.RecordKind, side: Records, other: Records) -> list[Entry]:
-    """A side's records of ``kind``; of GROUP/VERSION/Kind objects, only those of patterns
-    both sides captured (the rest are noted, not reported)."""
-    entries = side.of(kind.section)
+def _comparable(
+    kind: model.RecordKind, side: Records, components: set[str], scope: _NamespaceScope
+) -> list[Entry]:
+    """A side's records of ``kind`` that both sides looked for: of GROUP/VERSION/Kind objects,
+    only those of the patterns in ``components`` (the rest are noted, not reported), and of
+    namespaced records only those in ``scope``, with counts only where both sides counted."""
+    entries = [(scope.counted(r), digest) for r, digest in side.of(kind.section) if scope.holds(r)]
     if kind.component is not None:
-        return list(entries)
-    both = side.patterns & other.patterns
-    return [e for e in entries if e[0].pattern in both]
+        return entries
+    return [e for e in entries if e[0].pattern in components]
+
+
+@dataclasses.dataclass(frozen=True)
+class _NamespaceScope:
+    """The namespaces both sides looked in. A snapshot taken with ``-n team-a`` holds team-a's
+    operators and releases only; against one of the whole cluster, every other namespace's
+    would read as added or removed. So namespaced records are compared where both looked: in
+    the one namespace when one side (or both) was taken with it, in none when the sides were
+    taken with different ones. Cluster-scoped records (CRDs, nodes) are always compared."""
+
+    namespace: str | None = None  # None: every namespace
+    nowhere: bool = False  # the sides looked in different namespaces
+    note: str | None = None
+
+    def holds(self, record: Any) -> bool:
+        where = record.name if isinstance(record, model.NamespaceRecord) else None
+        where = where or getattr(record, "namespace", None)
+        if where is None:
+            return True
+        return not self.nowhere and self.namespace in (None, where)
+
+    def counted(self, record: Any) -> Any:
+        """``record``, without its instance count where the sides counted a namespaced kind in
+        different namespaces: 7 certificates cluster-wide and 0 in team-a are not a change."""
+        narrowed = self.note is not None
+        if narrowed and isinstance(record, model.CrdRecord) and record.scope == "Namespaced":
+            return dataclasses.replace(record, instance_count=None)
+        return record
+
+
+def _namespace_scope(old: Records, new: Records) -> _NamespaceScope:
+    if old.namespace_filter == new.namespace_filter:
+        return _NamespaceScope(namespace=old.namespace_filter)
+    taken = [
+        f"{s.side.named} was taken with -n {s.namespace_filter}"
+        for s in (old, new)
+        if s.namespace_filter is not None
+    ]
+    if old.namespace_filter is None or new.namespace_filter is None:
+        namespace = old.namespace_filter or new.namespace_filter
+        note = f"namespaced objects compared in namespace {namespace} only: {taken[0]}"
+        return _NamespaceScope(namespace=namespace, note=note)
+    note = f"namespaced objects not compared: {' and '.join(taken)}"
+    return _NamespaceScope(nowhere=True, note=note)
 
 
 def _changed_specs(

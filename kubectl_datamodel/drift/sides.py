@@ -25,7 +25,8 @@ SpecLoader = Callable[[Sequence[str]], Mapping[str, JSON]]
 @dataclasses.dataclass(frozen=True)
 class Records:
     """One side of a comparison: each section's records with their spec digests, what the
-    snapshot captured, and a way to read specs by digest (from the database, or in memory)."""
+    snapshot captured (and of that, what it could only partly read), and a way to read specs
+    by digest (from the database, or in memory)."""
 
     side: changes.Side
     entries: Mapping[str, Sequence[Entry]]
@@ -34,6 +35,7 @@ class Records:
     sections: frozenset[str] = frozenset(model.sections_of(model.COMPONENTS))
     has_specs: bool = True  # False for an export written without --include-specs
     namespace_filter: str | None = None  # the snapshot was taken with -n
+    partial: frozenset[str] = frozenset()  # components a 403 kept partly out
 
     @property
     def patterns(self) -> set[str]:
@@ -53,6 +55,7 @@ class Records:
         has_specs: bool = True,
         namespace_filter: str | None = None,
         salt: str | None = None,
+        partial: Iterable[str] = (),
     ) -> Records:
         """Records already in memory (manifests, a live capture, an export file). A capture
         is salted with the database's ``salt``, so its redacted values read as the stored
@@ -74,6 +77,7 @@ class Records:
             sections=frozenset(model.sections_of(components) if sections is None else sections),
             has_specs=has_specs,
             namespace_filter=namespace_filter,
+            partial=frozenset(partial),
         )
 
 
@@ -118,6 +122,7 @@ def stored(db: store.Store, snapshot_id: int, ref_text: str) -> Records:
         components=summary.components,
         sections=frozenset(model.sections_of(summary.components)),
         namespace_filter=summary.namespace_filter,
+        partial=frozenset(summary.partial),
     )
 
 
@@ -139,6 +144,7 @@ def from_export(path: Path, ref_text: str) -> Records:
         sections,
         has_specs=export.has_specs,
         namespace_filter=summary.namespace_filter,
+        partial=summary.partial,
     )
 
 
@@ -154,5 +160,10 @@ def from_capture(snapshot: model.Snapshot, ref_text: str, salt: str) -> Records:
         location=", ".join(info.inputs) if info.inputs else info.server,
     )
     return Records.in_memory(
-        side, snapshot, snapshot.components, namespace_filter=snapshot.namespace_filter, salt=salt
+        side,
+        snapshot,
+        snapshot.components,
+        namespace_filter=snapshot.namespace_filter,
+        salt=salt,
+        partial=snapshot.partial,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from kubectl_datamodel.model.records import (
     JSON,
@@ -70,6 +71,9 @@ class Snapshot:
     helm_releases: tuple[HelmReleaseRecord, ...] = ()
     resources: tuple[ResourceRecord, ...] = ()
     warnings: tuple[str, ...] = ()  # what capture could not read: a 403, a missing file
+    # Components (of ``components``) that a 403 kept partly or wholly out: their records are
+    # not the cluster's, so drift does not compare them. A warning says what was refused.
+    partial: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,6 +91,7 @@ class SnapshotSummary:
     namespace_filter: str | None
     notes: str | None
     created_at: str
+    partial: tuple[str, ...] = ()  # see Snapshot.partial; () for snapshots from before it
 
     def as_dict(self) -> JSON:
         return {
@@ -101,6 +106,7 @@ class SnapshotSummary:
             "namespace_filter": self.namespace_filter,
             "notes": self.notes,
             "created_at": self.created_at,
+            "partial": list(self.partial),
         }
 
     @classmethod
@@ -117,7 +123,19 @@ class SnapshotSummary:
             namespace_filter=data["namespace_filter"],
             notes=data["notes"],
             created_at=data["created_at"],
+            partial=_partial(data.get("partial")),
         )
+
+
+def _partial(value: Any) -> tuple[str, ...]:
+    """A summary's ``partial``, which documents written before it lack (they read as complete).
+    Anything but a list of strings is refused: read loosely, ``"crds"`` would be four letters
+    and the partial CRDs would be compared after all."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"partial is not a list of components: {value!r}")
+    return tuple(value)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -250,11 +250,14 @@ def _folded_values(fold: summary.Fold, limit: int = VALUE_WIDTH) -> str:
 
 
 def _summary_text(report: changes.DriftReport, show: Callable[[str], str]) -> str:
-    """The summary, with the sides' labels passed through ``show`` (escaped in Markdown)."""
+    """The summary, with the sides' labels passed through ``show`` (escaped in Markdown).
+    "No drift" is qualified when the notes say something was not compared: CRDs nobody could
+    read have not stayed the same, as far as anyone knows."""
     sides = f"{show(report.old.label)} and {show(report.new.label)}"
     ignored = f" ({report.ignored:,} ignored)" if report.ignored else ""
     if not report.changes:
-        return f"no drift{ignored} between {sides}"
+        qualified = ", in what could be compared (see the notes)" if report.notes else ""
+        return f"no drift{ignored} between {sides}{qualified}"
     counts = ", ".join(text.level_count(report.count(s), s) for s in SEVERITIES)
     total = text.plural(len(report.changes), "change")
     also = f", {report.ignored:,} ignored" if report.ignored else ""

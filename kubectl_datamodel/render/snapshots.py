@@ -226,6 +226,9 @@ def summary_table(summary: model.SnapshotSummary) -> model.Table:
         ("Components", ", ".join(summary.components)),
         ("Notes", summary.notes or "-"),
     ]
+    if summary.partial:  # rare, and then worth a row: diff leaves these uncompared
+        read = f"{', '.join(summary.partial)} (refused in part: see the capture warnings)"
+        pairs.insert(-1, ("Partly read", read))
     return model.Table.of(["FIELD", "VALUE"], [[k, v] for k, v in pairs])
 
 

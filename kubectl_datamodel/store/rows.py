@@ -251,6 +251,7 @@ def snapshot_row(snapshot: model.Snapshot) -> model.JSON:
         "namespace_filter": snapshot.namespace_filter,
         "notes": snapshot.notes,
         "components": dumps(list(snapshot.components)),
+        "partial": dumps(list(snapshot.partial)),
     }
 
 
@@ -267,4 +268,6 @@ def summary_from_row(row: model.JSON) -> model.SnapshotSummary:
         namespace_filter=row["namespace_filter"],
         notes=row["notes"],
         created_at=row["created_at"],
+        # absent when completion peeks at a file an older version wrote, without migrating it
+        partial=tuple(json.loads(row.get("partial") or "[]")),
     )

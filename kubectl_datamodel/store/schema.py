@@ -18,7 +18,7 @@ from typing import Any
 
 from kubectl_datamodel import errors
 
-VERSION = 4
+VERSION = 5
 
 _V1 = """
 CREATE TABLE inventory_snapshots (
@@ -280,6 +280,13 @@ def _to_v4(db: Any) -> None:
     )
 
 
+def _to_v5(db: Any) -> None:
+    """The components a capture could only partly read (a 403 on the list that feeds them),
+    which drift leaves uncompared. Snapshots stored before were never marked: they read as
+    complete, as they always have."""
+    db.execute("ALTER TABLE inventory_snapshots ADD COLUMN partial TEXT NOT NULL DEFAULT '[]'")
+
+
 def _run_script(db: Any, script: str) -> None:
     for statement in script.split(";\n"):
         if statement.strip():
@@ -291,6 +298,7 @@ MIGRATIONS: list[Callable[[Any], None]] = [
     _to_v2,
     _to_v3,
     _to_v4,
+    _to_v5,
 ]  # MIGRATIONS[n] goes from version n to n+1
 
 

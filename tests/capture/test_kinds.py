@@ -229,12 +229,12 @@ def test_kinds_captured_on_one_side_only_are_noted_not_reported(run, db_path):
     result = run("diff", "1", "2", "-o", "json", "--db-path", db_path)
     document = json.loads(result.stdout)
     assert {c["kind"] for c in document["changes"]} == {"Operator", "Namespace"}
-    assert set(document["notes"]) == {
-        "nodes not compared: only one side captured them",
-        "helm_releases not compared: only one side captured them",
-        "apps/v1/Deployment not compared: only one side captured it",
-        "v1/ConfigMap not compared: only one side captured it",
-    }
+    assert document["notes"] == [
+        "Nodes not compared: snapshot 2 (context prod) did not capture them",
+        "Helm releases not compared: snapshot 2 (context prod) did not capture them",
+        "apps/v1/Deployment objects not compared: snapshot 1 (context prod) did not capture them",
+        "v1/ConfigMap objects not compared: snapshot 2 (context prod) did not capture them",
+    ]
 
 
 def test_an_export_round_trips_through_diff(run, two_snapshots, tmp_path):

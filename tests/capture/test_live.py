@@ -380,8 +380,10 @@ def test_a_forbidden_kind_is_a_warning_and_the_snapshot_carries_on(
     stored = show(run, db_path)
     assert len(stored["warnings"]) == 1 and "statefulsets" in stored["warnings"][0]
     assert stored["snapshot"]["crd_count"] > 0
+    assert stored["snapshot"]["partial"] == ["operators"]
     table = run("database", "show", "1", "--db-path", db_path)
     assert "Capture warnings" in table.stdout and "statefulsets" in table.stdout
+    assert "Partly read" in table.stdout
 
 
 def test_many_forbidden_kinds_are_one_warning_line(run, kubeconfig, server, db_path):
@@ -399,7 +401,45 @@ def test_many_forbidden_kinds_are_one_warning_line(run, kubeconfig, server, db_p
     )
     assert "instances of clusterserviceversions.operators.coreos.com" in line
     assert "service external-secrets/es-external-secrets-webhook" in line
-    assert show(run, db_path)["snapshot"]["cluster_info"]["olm"] is None  # not known
+    summary = show(run, db_path)["snapshot"]
+    assert summary["cluster_info"]["olm"] is None  # not known
+    assert summary["partial"] == ["operators", "olm"]  # a refused count is no partial CRDs
+
+
+@pytest.mark.parametrize(
+    ("flags", "refused", "partial"),
+    [
+        ((), r"/customresourcedefinitions$", ["crds", "operators"]),  # CRDs are operator evidence
+        (("--no-crds",), r"/customresourcedefinitions$", ["operators"]),
+        ((), r"/deployments$", ["operators"]),
+        (("--include", "helm"), r"/daemonsets$", ["operators", "helm"]),  # charts from workloads
+        ((), r"/clusterserviceversions$", ["operators", "olm"]),
+        (("--no-olm",), r"/clusterserviceversions$", ["operators"]),
+        ((), r"^/apis$", ["operators", "olm"]),  # without discovery, CSVs are not looked for
+        ((), r"/services/", ["operators"]),  # a conversion webhook's Service
+        ((), r"/certificates$", []),  # one CRD's count: unknown, no more
+        ((), r"^/api/v1/nodes$", []),  # read for the platform only
+        (("--include", "nodes"), r"^/api/v1/nodes$", ["nodes"]),
+        (("--include", "namespaces"), r"/limitranges$", ["namespaces"]),
+        (("--include", "helm"), r"/secrets$", ["helm"]),
+        (("--include", "v1/ConfigMap,helm"), r"/configmaps$", ["helm", "v1/ConfigMap"]),
+    ],
+)
+def test_a_refused_read_marks_the_components_it_feeds_partial(
+    run, kubeconfig, server, db_path, flags, refused, partial
+):
+    server.inject(refused, 403)
+
+    result = snapshot_json(run, "--kubeconfig", kubeconfig, "-q", *flags, "--db-path", db_path)
+
+    assert result["snapshot"]["partial"] == partial
+    assert show(run, db_path)["snapshot"]["partial"] == partial
+
+
+def test_a_complete_capture_is_not_partial(run, kubeconfig, db_path):
+    everything = ("--include", "namespaces,nodes,helm,v1/ConfigMap")
+    result = snapshot_json(run, "--kubeconfig", kubeconfig, *everything, "--db-path", db_path)
+    assert (result["warnings"], result["snapshot"]["partial"]) == ([], [])
 
 
 def test_olm_being_there_or_not_is_a_fact_not_a_warning(run, kubeconfig, server, tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -15,6 +16,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from kubectl_datamodel import capture, cli, redaction, store
+from kubectl_datamodel.store import exports
 from tests.support.paths import (
     CERT_MANAGER_BUNDLE,
     CERT_MANAGER_MANIFESTS,
@@ -298,6 +300,7 @@ def test_list_json_envelope_and_filters(run, stored_v1_v2):
         "namespace_filter",
         "notes",
         "created_at",
+        "partial",
     }
 
 
@@ -385,6 +388,25 @@ def test_export_to_file_round_trips_the_records(run, stored_v1_v2, tmp_path, cap
     for section in ("crds", "operators", "csvs"):
         captured = [redaction.salted(r, salt) for r in getattr(captured_v1, section)]
         assert document[section] == [r.as_dict(include_spec=True) for r in captured]
+
+
+def test_an_export_carries_what_capture_could_only_partly_read(run, captured_v1, db_path, tmp_path):
+    """`partial` goes out with the summary and comes back in when diff reads the file; an
+    export written before the field existed reads as complete, and a bad value is refused."""
+    with store.open_store(db_path, create=True) as db:
+        db.write_snapshot(dataclasses.replace(captured_v1, partial=("crds", "operators")))
+    target = tmp_path / "s1.json"
+    run("database", "export", "1", "--file", target, "--db-path", db_path)
+    document = json.loads(target.read_text())
+    assert document["snapshot"]["partial"] == ["crds", "operators"]
+    assert exports.read(target).snapshot.summary.partial == ("crds", "operators")
+    del document["snapshot"]["partial"]
+    target.write_text(json.dumps(document))
+    assert exports.read(target).snapshot.summary.partial == ()
+    document["snapshot"]["partial"] = "crds"
+    target.write_text(json.dumps(document))
+    result = run("diff", target, target)
+    assert_one_line_error(result, str(target), "snapshot: malformed", "partial")
 
 
 def test_export_sections_and_yaml_by_suffix(run, stored_v1_v2, tmp_path):

@@ -314,6 +314,8 @@ def test_a_user_forbidden_some_kinds_gets_a_partial_snapshot_with_warnings(
     assert counts["certificates.cert-manager.io"] is None  # unknown, not zero
     assert shown["csvs"] == []
     assert shown["warnings"] == result["warnings"]
+    # CSVs and the webhook Service are operator evidence; refused counts leave CRDs whole
+    assert shown["snapshot"]["partial"] == ["operators", "olm"]
     token = json.loads(viewer_kubeconfig.read_text())["users"][0]["user"]["token"]
     assert token.encode() not in database.read_bytes()
 

@@ -407,6 +407,9 @@ def test_summary_line_with_ignored_changes_and_plurals():
 def test_summary_line_without_drift():
     assert drift_report.summary_line(drift()) == f"no drift between {SIDES}"
     assert drift_report.summary_line(drift(ignored=4)) == f"no drift (4 ignored) between {SIDES}"
+    assert drift_report.summary_line(drift(notes=("CRDs not compared: ...",))) == (
+        f"no drift between {SIDES}, in what could be compared (see the notes)"
+    )
     live = changes.Side("cluster", "cluster", "prod", location="https://10.0.0.1:6443")
     assert drift_report.summary_line(changes.DriftReport(OLD, live, ())) == (
         "no drift between snapshot 1 (demo, 2026-03-01T10:00:00Z)"

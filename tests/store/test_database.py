@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kubectl_datamodel import errors, model, redaction, store
-from kubectl_datamodel.store import content, rows, schema
+from kubectl_datamodel.store import content, database, rows, schema
 
 DOCUMENTED_COLUMNS = {
     "inventory_snapshots": [
@@ -27,6 +27,8 @@ DOCUMENTED_COLUMNS = {
         "namespace_filter",
         "notes",
         "created_at",
+        "components",
+        "partial",
     ],
     "crds": [
         "id",
@@ -289,7 +291,9 @@ def _downgraded(stored: Path, tmp_path: Path, version: int) -> Path:
     old = tmp_path / f"v{version}.db"
     old.write_bytes(stored.read_bytes())
     with sqlite3.connect(old) as conn:
-        conn.execute("DROP TABLE settings")
+        conn.execute("ALTER TABLE inventory_snapshots DROP COLUMN partial")
+        if version < 4:
+            conn.execute("DROP TABLE settings")
         if version < 3:
             for view in V3_VIEWS:
                 conn.execute(f"DROP VIEW {view}")
@@ -302,11 +306,12 @@ def _downgraded(stored: Path, tmp_path: Path, version: int) -> Path:
     return old
 
 
-@pytest.mark.parametrize("version", [1, 2, 3])
+@pytest.mark.parametrize("version", [1, 2, 3, 4])
 def test_an_older_database_is_migrated_and_keeps_its_snapshots(stored_v1_v2, tmp_path, version):
     old = _downgraded(stored_v1_v2, tmp_path, version)
     with store.open_store(old) as db:
         assert [s.id for s in db.list_snapshots()] == [2, 1]
+        assert [s.partial for s in db.list_snapshots()] == [(), ()]  # read as complete
         assert db.get_snapshot(1).warnings == ()
         assert len(db.get_snapshot(2).crds) == 61
         assert db.get_snapshot(2).namespaces == ()
@@ -323,3 +328,18 @@ def test_capture_warnings_are_stored_in_order_and_deleted_with_their_snapshot(ca
         assert db.get_snapshot(snapshot_id).warnings == ("b: forbidden", "a: forbidden")
         db.delete_snapshots([snapshot_id])
         assert db.conn.execute("SELECT COUNT(*) FROM capture_warnings").fetchone()[0] == 0
+
+
+def test_what_a_capture_could_only_partly_read_is_stored_with_it(captured_v1, db_path):
+    partial = dataclasses.replace(captured_v1, partial=("crds", "operators"))
+    with store.open_store(db_path, create=True) as db:
+        first, second = db.write_snapshot(partial), db.write_snapshot(captured_v1)
+        assert db.summary(first).partial == ("crds", "operators")
+        assert db.get_snapshot(second).summary.partial == ()
+    assert database.peek(db_path)[1].partial == ("crds", "operators")  # completion reads it too
+
+
+def test_completion_peeks_at_a_file_from_before_partial_was_stored(stored_v1_v2, tmp_path):
+    """Completion reads a file without migrating it, so an older file lacks the column."""
+    old = _downgraded(stored_v1_v2, tmp_path, 4)
+    assert [(s.id, s.partial) for s in database.peek(old)] == [(2, ()), (1, ())]
