@@ -78,12 +78,15 @@ def test_a_list_refused_on_the_new_side_is_noted_not_reported_removed(
     assert document["summary"]["failed"] is False
     table = run("diff", "1", "2", "--fail-on", "any", "--db-path", db_path)
     assert table.exit_code == 0, table.stderr
-    assert table.stdout.startswith("no drift between snapshot 1 (demo,")
+    assert table.stdout.startswith("passes --fail-on info: no drift between snapshot 1 (demo,")
     assert table.stdout.endswith(", in what could be compared (see the notes)\n")
     assert table.stderr == "".join(f"note: {note}\n" for note in notes)
     markdown = run("diff", "1", "2", "-o", "markdown", "--fail-on", "any", "--db-path", db_path)
     assert markdown.exit_code == 0
-    assert "Notes:\n\n" + "".join(f"- {text.markdown(n)}\n" for n in notes) in markdown.stdout
+    assert (
+        "Not compared, or worth knowing:\n\n" + "".join(f"- {text.markdown(n)}\n" for n in notes)
+        in markdown.stdout
+    )
     assert "removed" not in markdown.stdout
 
 
