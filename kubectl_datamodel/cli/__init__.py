@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import gc
 import os
 import sys
 from collections.abc import Mapping
@@ -162,8 +163,16 @@ def root(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point; exits with an ExitStatus."""
-    sys.exit(run(argv))
+    """Console-script entry point; exits with an ExitStatus.
+
+    By then the command is done: its output flushed, its files and database closed. What is
+    still alive dies with the process, so it is frozen: the interpreter's last garbage
+    collection then skips it instead of walking every object Typer, pydantic and our modules
+    built, about 20 ms of CPU for any command (bench/startup.py).
+    """
+    status = run(argv)
+    gc.freeze()
+    sys.exit(status)
 
 
 def complete(words: list[str]) -> None:
