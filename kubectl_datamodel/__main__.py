@@ -1,9 +1,10 @@
 """The console script, and ``python -m kubectl_datamodel``.
 
-The CLI is imported inside the guard: Ctrl-C while Typer, rich and the commands are still
+The CLI is imported inside the guard: Ctrl-C while Typer and the root command are still
 loading is one line and exit status 130, like Ctrl-C at any other moment, not a traceback.
-Nothing but ``os`` and ``sys``, which Python has loaded before it runs us, is imported before
-the guard.
+(A command's own module is imported later, as the command is looked up: when it runs, inside
+``cli.run``'s boundary.) Nothing but ``os`` and ``sys``, which Python has loaded before it runs
+us, is imported before the guard.
 """
 
 from __future__ import annotations
