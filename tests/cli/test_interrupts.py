@@ -7,6 +7,7 @@ statements of the program, where nothing can be faked.
 
 from __future__ import annotations
 
+import ast
 import os
 import signal
 import sqlite3
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+import kubectl_datamodel.__main__
 from kubectl_datamodel import interrupts
 from kubectl_datamodel.store import database
 from tests.support.paths import CLUSTER_V1
@@ -76,6 +78,19 @@ def test_a_held_interrupt_is_raised_when_the_block_ends():
 
 
 # -- Ctrl-C while starting -----------------------------------------------------------------------
+
+
+def test_main_imports_nothing_before_its_guard():
+    """What __main__ imports as it loads runs before the guard in _cli: only what Python has
+    loaded before it runs us (a Ctrl-C in an import of typing there was a traceback)."""
+    tree = ast.parse(Path(kubectl_datamodel.__main__.__file__).read_text())
+    imported = [
+        alias.name if isinstance(node, ast.Import) else node.module
+        for node in tree.body
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+        for alias in node.names
+    ]
+    assert imported == ["__future__", "os", "sys"]
 
 
 @pytest.mark.parametrize("command", [["--help"], ["database", "list"]])
