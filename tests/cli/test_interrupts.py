@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -79,6 +80,16 @@ def test_a_held_interrupt_is_raised_when_the_block_ends():
 
 # -- Ctrl-C while starting -----------------------------------------------------------------------
 
+PACKAGE = str(Path(kubectl_datamodel.__file__).parent)
+
+
+def before_our_code(stderr: str) -> bool:
+    """A traceback without one frame of ours: the signal came while the interpreter itself was
+    starting (site-packages, runpy looking for the package), which a busy machine can make
+    last past the first signal. Nothing of ours had run to guard it."""
+    frames = re.findall(r'File "([^"]+)"', stderr)
+    return "Traceback" in stderr and not any(frame.startswith(PACKAGE) for frame in frames)
+
 
 def test_main_imports_nothing_before_its_guard():
     """What __main__ imports as it loads runs before the guard in _cli: only what Python has
@@ -112,6 +123,8 @@ def test_ctrl_c_while_the_cli_starts_is_one_line_and_exit_130(command, stored_v1
         time.sleep(delay)
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=30)
+        if before_our_code(stderr):
+            continue
         assert "Traceback" not in stderr
         if process.returncode == 130:
             interrupted += 1
