@@ -14,11 +14,13 @@ from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 import typer.main
+from typer._click import Command
 
 from kubectl_datamodel.cli import usage
 
 if TYPE_CHECKING:
-    from typer._click import Command, Context, HelpFormatter
+    from typer._click import Context, HelpFormatter
+    from typer._click.shell_completion import CompletionItem
 
 
 class Entry(NamedTuple):
@@ -46,6 +48,19 @@ class Group(usage.Group):
         """The group's own listing, over stand-ins that hold each command's summary alone."""
         stand_ins = [usage.Command(name, short_help=e.summary) for name, e in self.entries.items()]
         usage.Group(commands=stand_ins).format_commands(ctx, formatter)
+
+    def shell_complete(self, ctx: Context, incomplete: str) -> list[CompletionItem]:
+        """The commands that begin with ``incomplete``, each with its summary, as TyperGroup's
+        offers them but importing none (`kubectl datamodel <TAB>` is a process a keystroke);
+        then the group's options, as click's Command offers them."""
+        from typer._click.shell_completion import CompletionItem
+
+        names = [
+            CompletionItem(name, help=entry.summary)
+            for name, entry in self.entries.items()
+            if name.startswith(incomplete)
+        ]
+        return [*names, *Command.shell_complete(self, ctx, incomplete)]
 
 
 def command(name: str, function: Callable[..., Any], **settings: Any) -> Command:

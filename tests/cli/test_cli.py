@@ -622,7 +622,8 @@ def test_console_script_runs_as_installed(tmp_path):
 def test_help_lists_each_command_as_its_own_help_begins(monkeypatch):
     """The root lists its commands without importing them (cli.lazy), from a summary kept
     beside each: at any width the listing must read, byte for byte, as the commands' own
-    would (usage.summary: the short help, else the first sentence of the help)."""
+    would (usage.summary: the short help, else the first sentence of the help), and so must
+    the completion of a command's name."""
     root = cli.command()
     assert isinstance(root, lazy.Group)
     for columns in ("52", "80", "200"):
@@ -635,6 +636,15 @@ def test_help_lists_each_command_as_its_own_help_begins(monkeypatch):
         assert listed.getvalue() == eager.getvalue()
     for name, entry in root.entries.items():
         assert entry.summary == usage.summary(root.commands[name]), name
+    # and completion offers the names with those lines, and the options, as an eager group
+    eager_root = usage.Group(
+        name=root.name, commands=built, params=root.params, context_settings=root.context_settings
+    )
+    for incomplete in ("", "d", "op", "-", "--d"):
+        offered = root.shell_complete(context, incomplete)
+        eager_context = eager_root.make_context("kubectl datamodel", [], resilient_parsing=True)
+        expected = eager_root.shell_complete(eager_context, incomplete)
+        assert [(i.value, i.help) for i in offered] == [(i.value, i.help) for i in expected]
 
 
 def test_every_command_is_in_the_readme():

@@ -19,12 +19,12 @@ COMMANDS = tuple(
 )
 
 
-def loaded_after(args: list[str], *modules: str) -> tuple[int, list[str]]:
+def loaded_after(args: list[str], *modules: str, call: str = "run") -> tuple[int, list[str]]:
     """Run the CLI in a fresh interpreter, output piped: its exit status, and which of
-    ``modules`` it loaded."""
+    ``modules`` it loaded. ``call`` "complete" answers kubectl's completion for ``args``."""
     code = (
         "import sys, json; from kubectl_datamodel import cli; "
-        f"code = cli.run({args!r}); "
+        f"code = cli.{call}({args!r}) or 0; "
         f"print(json.dumps([code, [m for m in {list(modules)!r} if m in sys.modules]]))"
     )
     result = subprocess.run(
@@ -37,6 +37,13 @@ def loaded_after(args: list[str], *modules: str) -> tuple[int, list[str]]:
 @pytest.mark.parametrize("args", [["--help"], ["--version"]])
 def test_help_and_version_load_no_command_and_no_library(args):
     assert loaded_after(args, *COMMANDS, "kubectl_datamodel.store", *LIBRARIES) == (0, [])
+
+
+@pytest.mark.parametrize("words", [[""], ["d"], ["--db-path", "x", "s"]])
+def test_completing_a_command_name_loads_no_command(words):
+    """`kubectl datamodel <TAB>` is a process a keystroke: the names and their summaries come
+    from the root's list."""
+    assert loaded_after(words, *COMMANDS, call="complete") == (0, [])
 
 
 def test_listing_snapshots_loads_no_other_command_and_no_library(stored_v1_v2):
