@@ -5,7 +5,7 @@ start-up: each brings its flags, the core modules it calls and what they import.
 knows each command by name, by the line --help lists for it, and by a function that imports
 its module and builds the command; the module is imported the first time the command is
 looked up (to run it, show its own help or complete its arguments). ``kubectl datamodel
---help`` imports none.
+--help``, and the completion of a command's name, import none.
 """
 
 from __future__ import annotations
@@ -32,8 +32,9 @@ class Entry(NamedTuple):
 
 
 class Group(usage.Group):
-    """``usage.Group`` over the commands a subclass names in ``entries``: help, errors and
-    suggestions read as any group's."""
+    """``usage.Group`` over the commands a subclass names in ``entries``: help, errors,
+    suggestions and the completion of a command's name read as any group's, from the entries
+    alone."""
 
     entries: ClassVar[Mapping[str, Entry]] = {}
 
