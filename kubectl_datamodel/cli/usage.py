@@ -30,11 +30,11 @@ HELP_OPTIONS = ["-h", "--help"]
 class App(typer.Typer):
     """A Typer app whose groups and commands write help the kubectl way (``Group``,
     ``Command``), with -h, plain text and no completion options of Typer's own (`completion`
-    is a command)."""
+    is a command); ``cls``, a subclass of ``Group``, for the root's (``lazy.Group``)."""
 
-    def __init__(self, **settings: Any) -> None:
+    def __init__(self, *, cls: type[Group] | None = None, **settings: Any) -> None:
         super().__init__(
-            cls=Group,
+            cls=cls or Group,
             no_args_is_help=True,
             context_settings={"help_option_names": HELP_OPTIONS},
             add_completion=False,

@@ -16,7 +16,9 @@ import pytest
 from ruamel.yaml import YAML
 
 from kubectl_datamodel import capture, cli, redaction, store
+from kubectl_datamodel.cli import lazy, usage
 from kubectl_datamodel.store import exports
+from tests.support import commands as app_commands
 from tests.support.paths import (
     CERT_MANAGER_BUNDLE,
     CERT_MANAGER_MANIFESTS,
@@ -639,12 +641,38 @@ def test_console_script_runs_as_installed(tmp_path):
     assert "kubectl datamodel" in result.stdout
 
 
+def test_help_lists_each_command_as_its_own_help_begins(monkeypatch):
+    """The root lists its commands without importing them (cli.lazy), from a summary kept
+    beside each: at any width the listing must read, byte for byte, as the commands' own
+    would (usage.summary: the short help, else the first sentence of the help), and so must
+    the completion of a command's name."""
+    root = cli.command()
+    assert isinstance(root, lazy.Group)
+    for columns in ("52", "80", "200"):
+        monkeypatch.setenv("COLUMNS", columns)
+        context = root.make_context("kubectl datamodel", [], resilient_parsing=True)
+        listed, eager = context.make_formatter(), context.make_formatter()
+        root.format_commands(context, listed)
+        built = [root.commands[name] for name in root.entries]
+        usage.Group(commands=built).format_commands(context, eager)
+        assert listed.getvalue() == eager.getvalue()
+    for name, entry in root.entries.items():
+        assert entry.summary == usage.summary(root.commands[name]), name
+    # and completion offers the names with those lines, and the options, as an eager group
+    eager_root = usage.Group(
+        name=root.name, commands=built, params=root.params, context_settings=root.context_settings
+    )
+    for incomplete in ("", "d", "op", "-", "--d"):
+        offered = root.shell_complete(context, incomplete)
+        eager_context = eager_root.make_context("kubectl datamodel", [], resilient_parsing=True)
+        expected = eager_root.shell_complete(eager_context, incomplete)
+        assert [(i.value, i.help) for i in offered] == [(i.value, i.help) for i in expected]
+
+
 def test_every_command_is_in_the_readme():
     """Read from the app itself, so a new command cannot be left out of the README."""
     readme = (ROOT / "README.md").read_text()
-    commands = [c.name for c in cli.app.registered_commands]
-    for group in cli.app.registered_groups:
-        commands += [f"{group.name} {c.name}" for c in group.typer_instance.registered_commands]
+    commands = [" ".join(path) for path, _ in app_commands.leaves()]
     assert {"snapshot", "diff", "query", "analyze", "database list", "olm list"} <= set(commands)
     missing = [c for c in commands if f"kubectl datamodel {c}" not in readme]
     assert missing == []

@@ -156,6 +156,9 @@ class Request:
     user: str | None
     elapsed: float = 0.0
     user_agent: str = ""
+    #: time.monotonic() when the request had been read: bench/startup.py measures a client's
+    #: time to its first request against it.
+    received: float = 0.0
 
 
 # --------------------------------------------------------------------------------------------

@@ -176,13 +176,15 @@ class _Handler(BaseHTTPRequestHandler):
         if not fake.reserve_answer():
             self.close_connection = True
             elapsed = time.monotonic() - started
-            fake.log(Request(self.command, path, query, accept, 0, user, elapsed, agent))
+            fake.log(Request(self.command, path, query, accept, 0, user, elapsed, agent, started))
             return
         negotiation = {"Accept": accept, "If-None-Match": self.headers.get("If-None-Match", "")}
         resp = fake.respond(self.command, path, query, negotiation, user)
         # Logged before the answer goes out: once a client has its answer, the log shows it.
         elapsed = time.monotonic() - started
-        fake.log(Request(self.command, path, query, accept, resp.status, user, elapsed, agent))
+        fake.log(
+            Request(self.command, path, query, accept, resp.status, user, elapsed, agent, started)
+        )
         self.send_response_only(resp.status)
         self.send_header("Date", self.date_time_string())
         self.send_header("Audit-Id", fake.audit_id())
