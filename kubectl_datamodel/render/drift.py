@@ -106,7 +106,11 @@ def tables(report: changes.DriftReport) -> list[model.Table]:
     ]
     if report.unmanaged:
         rows = [
-            [c.kind, text.visible(c.subject), text.visible(_component_name(report, c))]
+            [
+                text.visible(c.kind),
+                text.visible(c.subject),
+                text.visible(_component_name(report, c)),
+            ]
             for c in report.unmanaged
         ]
         found.append(model.Table.of(["KIND", "NAME", "COMPONENT"], rows, title=UNMANAGED_TITLE))
@@ -243,7 +247,7 @@ def _unmanaged_row(
     first = fold.first
     examples = ", ".join(show(s) for s in fold.subjects[: summary.EXAMPLES])
     more = ", …" if fold.count > summary.EXAMPLES else ""
-    return [show(_component_name(report, first)), first.kind, fold.count, examples + more]
+    return [show(_component_name(report, first)), show(first.kind), fold.count, examples + more]
 
 
 def impact_text(impact: changes.Impact | None) -> str:
@@ -527,7 +531,7 @@ UNMANAGED_HEADER = "| component | kind | count | for example |\n| --- | --- | --
 
 def _markdown_unmanaged_row(fold: summary.Fold, report: changes.DriftReport) -> str:
     component, kind, count, examples = _unmanaged_row(fold, report, text.markdown)
-    return f"| {component} | {text.markdown(kind)} | {count:,} | {examples} |\n"
+    return f"| {component} | {kind} | {count:,} | {examples} |\n"
 
 
 def _left_out(section: _Section, full_report_hint: str) -> str:
