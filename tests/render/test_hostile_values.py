@@ -59,9 +59,12 @@ from tests.support.hostile import (
     strings,
     write_cluster,
 )
+from tests.support.paths import CLUSTER_V1
 
 INCLUDE = ("--include", "namespaces,nodes,helm;v1/ConfigMap")
 V2 = "<manifests of state 2>"  # in a command line: the hostile cluster's second state
+# Manifests that declare nothing of the hostile cluster: all of it is not managed here.
+UNRELATED = ("2", "--against-dir", str(CLUSTER_V1 / "crds" / "gateway-api"))
 # The cells our tables colour, by what they say: nothing else may carry a colour.
 STYLED = {cell for styles in output.STYLES.values() for cell in styles}
 
@@ -180,6 +183,7 @@ TERMINAL_COMMANDS = [
     pytest.param(("olm", "list", "--from-dir", V2, "-q", "-o", "wide"), id="olm-list-wide"),
     pytest.param(("olm", "list", "--from-dir", V2, "-q", "-o", "name"), id="olm-list-name"),
     pytest.param(("diff",), id="diff"),
+    pytest.param(("diff", *UNRELATED, "-v"), id="diff-unmanaged"),
     pytest.param(("analyze", "security"), id="analyze-security"),
     pytest.param(("analyze", "resources"), id="analyze-resources"),
     pytest.param(("analyze", "deprecations"), id="analyze-deprecations"),
@@ -386,6 +390,7 @@ DOCUMENTS = [
     pytest.param(("operators", "list", "--from-dir", V2, "-q"), {OPERATOR}, id="operators-list"),
     pytest.param(("olm", "list", "--from-dir", V2, "-q"), {hostile("provider")}, id="olm-list"),
     pytest.param(("diff",), DIFF, id="diff"),
+    pytest.param(("diff", *UNRELATED), {CONTEXT, CRD, OPERATOR}, id="diff-unmanaged"),
     pytest.param(("analyze", "security"), {CONTEXT, OPERATOR}, id="analyze-security"),
     pytest.param(("analyze", "resources"), {CONTEXT, hostile("container")}, id="resources"),
     pytest.param(("analyze", "deprecations"), {CONTEXT, CRD}, id="analyze-deprecations"),
@@ -463,6 +468,7 @@ def test_a_template_for_html_escapes_every_value(piped, tmp_path, name):
 
 MARKDOWN_COMMANDS = [
     pytest.param(("diff",), id="diff"),
+    pytest.param(("diff", *UNRELATED), id="diff-unmanaged"),
     *(
         pytest.param(("analyze", view), id=f"analyze-{view}")
         for view in ("security", "resources", "deprecations", "overview", "history")
