@@ -400,6 +400,14 @@ DOCUMENTS = [
 ]
 
 
+def steady(document: dict) -> dict:
+    """``document`` without what two runs may not share: the capture time of manifests read
+    for each run (``diff --against-dir``), which can fall either side of a second."""
+    if document.get("kind") == "DriftReport" and document["new"].get("snapshot_id") is None:
+        document = {**document, "new": {**document["new"], "timestamp": None}}
+    return document
+
+
 @pytest.mark.parametrize(("args", "values"), DOCUMENTS)
 def test_json_and_yaml_hold_the_exact_values(piped, args, values):
     """Both parse to the same document, which holds every hostile value exactly as the
@@ -408,7 +416,7 @@ def test_json_and_yaml_hold_the_exact_values(piped, args, values):
     as_json, as_yaml = (piped(*args, "-o", fmt) for fmt in ("json", "yaml"))
     assert as_json.exit_code == as_yaml.exit_code == 0
     document = json.loads(as_json.stdout)  # strict: a raw control character is an error
-    assert YAML(typ="safe").load(as_yaml.stdout) == document
+    assert steady(YAML(typ="safe").load(as_yaml.stdout)) == steady(document)
     assert values <= strings(document)
     assert acted_on(as_json.stdout) == [] and acted_on(as_yaml.stdout) == []
 
