@@ -11,7 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from kubectl_datamodel import errors, model, store
-from kubectl_datamodel.analysis import base, deprecations, history, overview, resources, security
+from kubectl_datamodel.analysis import (
+    base,
+    deprecations,
+    fleet,
+    history,
+    overview,
+    resources,
+    security,
+)
 from kubectl_datamodel.analysis.base import Analysis, Finding, Level
 
 __all__ = [
@@ -25,7 +33,7 @@ __all__ = [
     "check_view",
 ]
 
-VIEWS = ("security", "resources", "deprecations", "overview", "history")
+VIEWS = ("security", "resources", "deprecations", "overview", "history", "fleet")
 # view -> rule -> its level; views without rules report tables only
 RULES: dict[str, dict[str, Level]] = {
     "security": security.RULES,
@@ -33,6 +41,7 @@ RULES: dict[str, dict[str, Level]] = {
     "deprecations": deprecations.RULES,
     "overview": {},
     "history": {},
+    "fleet": fleet.RULES,
 }
 _Finder = Callable[[model.StoredSnapshot], tuple[list[Finding], list[model.Table]]]
 _FINDERS: dict[str, _Finder] = {
@@ -47,7 +56,10 @@ def analyze(
 ) -> Analysis:
     """Run ``view`` over snapshot ``snapshot_id`` (None: the newest of ``cluster_context``,
     else the newest of all). A snapshot of another context than ``cluster_context`` is an
-    error, not a silent switch of cluster."""
+    error, not a silent switch of cluster. ``fleet`` reads the newest snapshot of every
+    context and takes neither."""
+    if view == "fleet":
+        return analyze_fleet(db)
     (result,) = analyze_all(db, (view,), snapshot_id, cluster_context)
     return result
 
@@ -88,6 +100,16 @@ def _run(
         return Analysis(view, context, summary, (), tuple(overview.analyze(stored)))
     findings, tables = _FINDERS[view](stored)
     return Analysis(view, context, summary, base.ranked(findings), tuple(tables))
+
+
+def analyze_fleet(db: store.Store) -> Analysis:
+    """The ``fleet`` view: the newest snapshot of every cluster context, side by side."""
+    newest = [db.list_snapshots(cluster_context=c, limit=1)[0] for c in db.contexts()]
+    if not newest:
+        raise errors.SnapshotNotFoundError(f"no snapshots in {db.path}")
+    latest = [db.get_snapshot(s.id) for s in newest]
+    findings, tables = fleet.analyze(latest)
+    return Analysis("fleet", "*", None, base.ranked(findings), tuple(tables))  # *: every one
 
 
 def check_view(view: str) -> None:

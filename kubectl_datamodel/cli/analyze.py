@@ -13,18 +13,20 @@ from kubectl_datamodel.render import output
 if TYPE_CHECKING:
     from kubectl_datamodel import analysis
 
-VIEWS = ("security", "resources", "deprecations", "overview", "history")  # analysis.VIEWS
+VIEWS = ("security", "resources", "deprecations", "overview", "history", "fleet")  # analysis.VIEWS
 HELP = (
     "Analyse a stored snapshot. VIEW is one of: "
     + ", ".join(VIEWS)
     + " (security posture and RBAC of operators, their requests and limits, deprecated CRD "
-    "versions, what the snapshot holds, how its cluster context changed over time). SNAPSHOT "
+    "versions, what the snapshot holds, how its cluster context changed over time, every "
+    "context's newest snapshot side by side). SNAPSHOT "
     "is an id, latest, latest~N or CONTEXT@latest[~N] (default: latest). Exit status 3 when a "
     "finding is at or above --fail-on (docs/analysis.md lists the rules)."
 )
 EPILOG = """
     kubectl datamodel analyze security --fail-on critical
     kubectl datamodel analyze history -o json
+    kubectl datamodel analyze fleet --fail-on critical
 """
 
 
@@ -95,8 +97,11 @@ def analyze_command(
     threshold = common.fail_on(fail_on, analysis.Level)
     analysis.check_view(view)
     with store.open_store(common.db_path(ctx, db_path)) as db:
-        snapshot_id = common.snapshot_id(db, snapshot, cluster_context, "analyze")
-        result = analysis.analyze(db, view, snapshot_id, cluster_context)
+        if view == "fleet":
+            result = analysis.analyze_fleet(db)
+        else:
+            snapshot_id = common.snapshot_id(db, snapshot, cluster_context, "analyze")
+            result = analysis.analyze(db, view, snapshot_id, cluster_context)
     _render(result, fmt, threshold)
     if threshold is not None and result.at_or_above(threshold):
         return ExitStatus.FINDINGS

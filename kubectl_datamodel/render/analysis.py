@@ -50,6 +50,9 @@ def _summary(result: Analysis, show: Callable[[str], str]) -> str:
         return f"history: {text.plural(count, 'snapshot')} of context {context}"
     snapshot = result.snapshot
     where = f"snapshot {snapshot.id} of context {context}" if snapshot else f"context {context}"
+    if result.view == "fleet":
+        clusters = len(result.tables[0].columns) - 2 if result.tables else 0
+        where = f"the newest snapshots of {text.plural(clusters, 'cluster context')}"
     if not analysis.RULES[result.view]:
         return f"{result.view}: {where}"
     if not result.findings:

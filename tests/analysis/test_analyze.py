@@ -514,7 +514,7 @@ def test_the_core_picks_the_newest_snapshot_and_refuses_another_context(stored_v
             ("bogus",),
             2,
             "unknown view 'bogus': expected one of security, resources, deprecations, "
-            "overview, history",
+            "overview, history, fleet",
         ),
         (
             ("security", "--fail-on", "high"),
