@@ -84,6 +84,7 @@ def build(
         "crd_versions": tables["crd_versions"],
         "drift": drift_view(_drift(db, newest, context)) if len(newest) > 1 else None,
         "previous": newest[1] if len(newest) > 1 else None,
+        "fleet": analysis.analyze_fleet(db) if len(db.contexts()) > 1 else None,
     }
     return Report(
         html=templating.render_html(TEMPLATE, page),

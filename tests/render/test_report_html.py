@@ -310,6 +310,24 @@ def test_cluster_context_picks_the_context(run, stored_v1_v2, tmp_path, captured
     assert "report of context prod (latest snapshot 3, 1 snapshot)" in result.stderr
 
 
+def test_several_contexts_add_the_fleet_section(run, stored_v1_v2, tmp_path, captured_v1):
+    """The fleet view of `analyze fleet`, as it reads: demo runs cluster-v2's releases, prod
+    cluster-v1's; a database of one context has no such section."""
+    out = tmp_path / "demo.html"
+    run("report", "--html", out, "--db-path", stored_v1_v2)
+    assert browser.parse(out.read_text()).find_all(id="fleet") == []
+    with store.open_store(stored_v1_v2) as db:
+        db.write_snapshot(dataclasses.replace(captured_v1, cluster_context="prod"))
+    run("report", "--html", out, "--cluster-context", "demo", "--db-path", stored_v1_v2)
+    [section] = browser.parse(out.read_text()).find_all(id="fleet")
+    tables = {t.attrs["data-table"]: t for t in section.find_all(tag="table", cls="data")}
+    assert set(tables) == {"components", "crd-version-skew"}
+    rows = [
+        [td.text for td in tr.find_all(tag="td")] for tr in tables["components"].find_all(tag="tr")
+    ]
+    assert ["strimzi-cluster-operator", "operator", "1.0.0", "0.45.0"] in rows
+
+
 def test_the_report_never_loads_the_kubernetes_client(stored_v1_v2, tmp_path):
     code = (
         "import sys, json; from kubectl_datamodel import cli; "
