@@ -188,8 +188,11 @@ def _snapshot_each(
             done.append((outcome, summary))
             if not quiet:
                 common.say(f"{where}: snapshot {summary.id} in {outcome.seconds:.1f} s", err=True)
+    def order(one: tuple[fleet.Outcome, model.SnapshotSummary | None]) -> int:
+        return names.index(one[0].context)  # the kubeconfig's
+
     stored = [summary for _, summary in done if summary is not None]
-    failed = [outcome.context for outcome, summary in done if summary is None]
+    failed = [o.context for o, summary in sorted(done, key=order) if summary is None]
     if fmt is ResultFormat.NAME:
         common.print_lines([f"snapshot/{s.id}" for s in stored])
     elif fmt is ResultFormat.TABLE:
@@ -205,7 +208,7 @@ def _snapshot_each(
                     "error": str(outcome.error) if outcome.error is not None else None,
                     "seconds": round(outcome.seconds, 3),
                 }
-                for outcome, summary in sorted(done, key=lambda d: names.index(d[0].context))
+                for outcome, summary in sorted(done, key=order)
             ],
             "failed": failed,
         }
