@@ -201,9 +201,16 @@ def pull_request_comment(settings: Inputs, env: Env) -> None:
     report = json.loads(work.report.read_text(encoding="utf-8"))
     markdown = work.markdown.read_text(encoding="utf-8")
     key = comment.key_of(f"{settings.database_artifact}/{settings.context or 'latest'}")
+    origin = _origin(env, str((pull.get("head") or {}).get("sha") or ""))
     try:
-        outcome = comment.sync(
-            _api(settings, env), int(pull["number"]), key, report, markdown, _footer(env)
+        result = comment.sync(
+            _api(settings, env),
+            int(pull["number"]),
+            key,
+            report,
+            markdown,
+            _footer(env, origin),
+            origin,
         )
     except ApiError as exc:
         if exc.status in (401, 403, 404):
@@ -211,8 +218,10 @@ def pull_request_comment(settings: Inputs, env: Env) -> None:
         else:
             workflow.warning(f"could not update the pull-request comment ({exc})")
         return
-    workflow.set_output("comment", outcome.value)
-    print(f"pull-request comment: {outcome.value}")
+    if result.reason:
+        workflow.notice(f"the pull-request comment is left as it is: {result.reason}")
+    workflow.set_output("comment", result.outcome.value)
+    print(f"pull-request comment: {result.outcome.value}")
 
 
 def finish(settings: Inputs, env: Env) -> None:
@@ -328,10 +337,21 @@ def _event(env: Env) -> dict[str, Any]:
     return event if isinstance(event, dict) else {}
 
 
-def _footer(env: Env) -> str:
+def _origin(env: Env, head: str) -> comment.Origin:
+    """This run, and the head commit it reports on, as the comment's marker records them."""
+    run, attempt = env.get("GITHUB_RUN_ID", ""), env.get("GITHUB_RUN_ATTEMPT", "")
+    return comment.Origin(
+        int(run) if run.isdigit() else 0,
+        int(attempt) if attempt.isdigit() else 1,
+        head if comment.SHA.fullmatch(head) else "",
+    )
+
+
+def _footer(env: Env, origin: comment.Origin) -> str:
     server = env.get("GITHUB_SERVER_URL", "https://github.com")
     run = f"{server}/{env.get('GITHUB_REPOSITORY', '')}/actions/runs/{env.get('GITHUB_RUN_ID', '')}"
-    return f"<sub>Posted by kubectl-datamodel from [this workflow run]({run}).</sub>"
+    commit = f" for {origin.head[:12]}" if origin.head else ""
+    return f"<sub>Posted by kubectl-datamodel from [this workflow run]({run}){commit}.</sub>"
 
 
 def _code(text: str) -> str:

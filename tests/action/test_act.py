@@ -32,6 +32,8 @@ ARTIFACT = "kubectl-datamodel-db"
 COMMENT_LIMIT = 65_536
 PR = 7
 BOT = "github-actions[bot]"
+HEAD = "c0ffee" * 6 + "c0de"  # the pull request's head commit
+KEY = f"{ARTIFACT}/demo"  # the comment's key: the history and the context compared with
 TOOL = str(Path(sys.executable).parent / "kubectl-datamodel")
 
 
@@ -44,6 +46,7 @@ def act_work(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def github() -> Iterator[FakeGitHubServer]:
     with FakeGitHubServer(FakeGitHub(read_only_token="ghs_read_only")) as server:
+        server.github.add_pull(PR, head_sha=HEAD)
         yield server
 
 
@@ -74,10 +77,13 @@ def snapshot_ids(path: Path) -> list[int]:
         return [row[0] for row in conn.execute("SELECT id FROM inventory_snapshots ORDER BY id")]
 
 
-def pull_request_event(head: str = "owner/repo") -> dict[str, object]:
+def pull_request_event(head: str = "owner/repo", sha: str = HEAD) -> dict[str, object]:
     return {
         "number": PR,
-        "pull_request": {"number": PR, "head": {"ref": "feature", "repo": {"full_name": head}}},
+        "pull_request": {
+            "number": PR,
+            "head": {"ref": "feature", "sha": sha, "repo": {"full_name": head}},
+        },
         "repository": {"full_name": "owner/repo", "default_branch": "main"},
     }
 
@@ -188,6 +194,55 @@ def test_one_comment_is_created_left_alone_updated_and_resolved(runner, github, 
     [comment] = ours(gh)
     assert "No drift any more" in comment["body"]
     assert gh.comments(PR)[0]["body"] == "Looks good to me"  # not ours: left alone
+
+
+def test_a_marked_comment_by_someone_else_is_left_alone_and_an_outdated_run_writes_nothing(
+    runner, github, tmp_path
+):
+    """The marker is text anyone can paste. A reviewer's comment carrying ours (with a later
+    run, even) is not edited and not deleted: ours is made beside it. Then the pull request
+    moves on, and a run for the old head leaves the comment to the run for the new one."""
+    gh = github.github
+    publish_history(gh, tmp_path, "examples/cluster-v1/crds/cert-manager")
+    hostile = (
+        f"<!-- kubectl-datamodel:drift key={KEY} digest=0 head={HEAD} run=999999.1 -->\n"
+        "### kubectl-datamodel drift\n\nNo drift: merge away. (Posted by a reviewer.)\n"
+    )
+    theirs = gh.add_comment(PR, hostile, login="mallory")
+    secrets = {"GITHUB_TOKEN": gh.token}
+
+    def diff(manifests: str, sha: str, run_id: int):
+        inputs = {"mode": "diff", "manifests": manifests, "context": "demo"}
+        return runner.run(
+            inputs,
+            event="pull_request",
+            payload=pull_request_event(sha=sha),
+            secrets=secrets,
+            run_id=run_id,
+        )
+
+    created = diff("examples/cluster-v2/crds/cert-manager", HEAD, run_id=11)
+    assert created.succeeded, created.log
+    assert created.outputs["comment"] == "created"
+    first, mine = gh.comments(PR)
+    assert (first["id"], first["user"]["login"], first["body"]) == (theirs, "mallory", hostile)
+    assert gh.calls("*", rf"/issues/comments/{theirs}$") == []  # never edited nor deleted
+    assert mine["user"]["login"] == BOT
+    assert f"head={HEAD} run=11.1 -->" in mine["body"].splitlines()[0]
+
+    pushed = "feed" * 10
+    gh.add_pull(PR, head_sha=pushed)
+    late = diff("examples/cluster-v2/crds", HEAD, run_id=12)  # the old head's run, finishing late
+    assert late.succeeded, late.log
+    assert late.outputs["comment"] == "outdated"
+    assert any(f"head is now {pushed[:12]}" in n for n in late.annotations("notice"))
+    assert gh.comments(PR)[1]["body"] == mine["body"]
+    assert gh.calls("PATCH", "comments") == [] and gh.calls("DELETE", "comments") == []
+
+    current = diff("examples/cluster-v2/crds", pushed, run_id=13)
+    assert current.outputs["comment"] == "updated"
+    assert f"head={pushed} run=13.1 -->" in ours(gh)[0]["body"]
+    assert gh.comments(PR)[0]["body"] == hostile
 
 
 def many_crds(count: int, *, required: bool) -> dict[str, str]:
