@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from datamodel_action import comment, history, install, tool, workflow
+from datamodel_action import comment, delivery, history, install, tool, workflow
 from datamodel_action.github import ApiError, GitHub
 from datamodel_action.inputs import Inputs
 from datamodel_action.workflow import ActionError
@@ -55,12 +55,21 @@ class Workdir:
         return self.root / history.DATABASE_FILE
 
     @property
-    def report(self) -> Path:
-        return self.root / "drift.json"
+    def report_folder(self) -> Path:
+        """What the report's artifact holds: the JSON, the Markdown uncut, the comment's cut."""
+        return self.root / "report"
 
     @property
-    def markdown(self) -> Path:
-        return self.root / "drift.md"
+    def report(self) -> Path:
+        return self.report_folder / delivery.JSON_FILE
+
+    @property
+    def comment_markdown(self) -> Path:
+        return self.report_folder / delivery.COMMENT_FILE
+
+    @property
+    def summary(self) -> Path:
+        return self.root / "summary.md"
 
     @property
     def kubeconfig(self) -> Path:
@@ -162,7 +171,7 @@ def snapshot(settings: Inputs, env: Env) -> None:
         return
     previous = str(listing["items"][1]["id"])
     _diff([previous, str(taken["id"]), "--db-path", database], settings, work)
-    workflow.write_summary(heading + work.markdown.read_text(encoding="utf-8"))
+    workflow.write_summary(heading + work.summary.read_text(encoding="utf-8"))
 
 
 def diff(settings: Inputs, env: Env) -> None:
@@ -175,9 +184,19 @@ def diff(settings: Inputs, env: Env) -> None:
         source = [flag, _relative(settings.manifests, env)]
     else:
         source = ["--against-live", *_cluster_options(settings)]
-    report = _diff([baseline, "--db-path", str(work.database), *source], settings, work)
+    event = _event(env)
+    number = delivery.pull_number(event)
+    name = delivery.artifact_name(settings.database_artifact, number)
+    report = _diff(
+        [baseline, "--db-path", str(work.database), *source], settings, work, delivery.hint(name)
+    )
     workflow.set_output("snapshot-id", str(report["old"].get("snapshot_id") or ""))
-    workflow.write_summary(work.markdown.read_text(encoding="utf-8"))
+    if number is not None:
+        head = str(((event["pull_request"].get("head") or {}).get("sha")) or "")
+        delivery.write_pull_request(work.report_folder, number, head)
+    workflow.set_output("report-artifact", name)
+    workflow.set_output("report-folder", str(work.report_folder))
+    workflow.write_summary(work.summary.read_text(encoding="utf-8"))
 
 
 def pull_request_comment(settings: Inputs, env: Env) -> None:
@@ -199,7 +218,10 @@ def pull_request_comment(settings: Inputs, env: Env) -> None:
         return
     work = Workdir.of(settings, env)
     report = json.loads(work.report.read_text(encoding="utf-8"))
-    markdown = work.markdown.read_text(encoding="utf-8")
+    markdown = work.comment_markdown.read_text(encoding="utf-8")
+    name, url = env.get("REPORT_ARTIFACT", ""), env.get("REPORT_ARTIFACT_URL", "")
+    if name:
+        workflow.write_summary(delivery.summary_link(name, url))
     key = comment.key_of(f"{settings.database_artifact}/{settings.context or 'latest'}")
     origin = _origin(env, str((pull.get("head") or {}).get("sha") or ""))
     try:
@@ -209,7 +231,7 @@ def pull_request_comment(settings: Inputs, env: Env) -> None:
             key,
             report,
             markdown,
-            _footer(env, origin),
+            _footer(env, origin, delivery.link(name, url) if name else ""),
             origin,
         )
     except ApiError as exc:
@@ -259,10 +281,14 @@ STEPS: dict[str, Callable[[Inputs, Env], None]] = {
 # -- helpers ----------------------------------------------------------------------------------
 
 
-def _diff(args: list[str], settings: Inputs, work: Workdir) -> dict[str, Any]:
-    """Run ``kubectl datamodel diff`` once for both reports, and set the drift outputs."""
-    options = ["--fail-on", settings.fail_on, "--markdown-file", str(work.markdown)]
-    options += ["--markdown-limit", str(comment.COMMENT_LIMIT - comment.FRAME)]
+def _diff(
+    args: list[str], settings: Inputs, work: Workdir, full_report_hint: str | None = None
+) -> dict[str, Any]:
+    """Run ``kubectl datamodel diff`` once for every cut of the report (delivery.py), and set
+    the drift outputs."""
+    work.report_folder.mkdir(parents=True, exist_ok=True)
+    options = ["--fail-on", settings.fail_on]
+    options += delivery.diff_options(work.report_folder, work.summary, full_report_hint)
     if settings.ignore is not None:
         options += ["--ignore", str(settings.ignore)]
     text = tool.run(["diff", *args, *options, "-o", "json"], findings_ok=True)
@@ -347,11 +373,12 @@ def _origin(env: Env, head: str) -> comment.Origin:
     )
 
 
-def _footer(env: Env, origin: comment.Origin) -> str:
+def _footer(env: Env, origin: comment.Origin, artifact: str = "") -> str:
     server = env.get("GITHUB_SERVER_URL", "https://github.com")
-    run = f"{server}/{env.get('GITHUB_REPOSITORY', '')}/actions/runs/{env.get('GITHUB_RUN_ID', '')}"
+    run = f"{server}/{env.get('GITHUB_REPOSITORY', '')}/actions/runs/{origin.run or ''}"
     commit = f" for {origin.head[:12]}" if origin.head else ""
-    return f"<sub>Posted by kubectl-datamodel from [this workflow run]({run}){commit}.</sub>"
+    full = f"Full report (Markdown and JSON): the artifact {artifact}. " if artifact else ""
+    return f"<sub>{full}Posted by kubectl-datamodel from [this workflow run]({run}){commit}.</sub>"
 
 
 def _code(text: str) -> str:

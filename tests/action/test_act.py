@@ -118,6 +118,7 @@ def test_scheduled_snapshots_carry_the_history_from_artifact_to_artifact(runner,
     assert json.loads((runner.uploads / f"{ARTIFACT}.inputs.json").read_text()) == {
         "retention-days": "7",
         "if-no-files-found": "error",
+        "overwrite": "true",  # the second run below uploads the same name in the same run id
     }
     assert first.kubeconfig_left == []
     assert TOKEN.encode() not in uploaded.read_bytes()
@@ -264,7 +265,9 @@ def many_crds(count: int, *, required: bool) -> dict[str, str]:
 
 def test_an_oversized_report_is_cut_to_fit_one_comment(runner, github, tmp_path):
     """600 CRDs that each break: more rows than one comment holds, so the breaking table is
-    cut at a row, says how many it leaves out, and the JSON report keeps them all."""
+    cut at a row, says how many it leaves out and where the rest is: the report's artifact,
+    which holds the JSON and the Markdown whole, and which the comment links. The job summary
+    (1 MiB) holds every row."""
     gh = github.github
     history = tmp_path / "history"
     for name, text in many_crds(600, required=False).items():
@@ -285,6 +288,27 @@ def test_an_oversized_report_is_cut_to_fit_one_comment(runner, github, tmp_path)
     assert "more breaking changes not shown, to keep the comment under GitHub's limit" in body
     assert body.count("| `schema.required` |") > 100  # cut at a row, not at the top
     assert result.report["summary"]["breaking"] == 600  # the JSON report keeps every change
+
+    name = f"{ARTIFACT}-drift-{PR}"
+    artifact = runner.uploads / name
+    assert sorted(p.name for p in artifact.iterdir()) == [
+        "comment.md", "drift.json", "drift.md", "pull-request.json",
+    ]  # fmt: skip
+    whole = (artifact / "drift.md").read_text()
+    assert whole.count("| `schema.required` |") == 600 and "not shown" not in whole
+    assert json.loads((artifact / "drift.json").read_text())["summary"]["breaking"] == 600
+    assert json.loads((artifact / "pull-request.json").read_text()) == {
+        "number": PR,
+        "head_sha": HEAD,
+    }
+    assert json.loads((runner.uploads / f"{name}.inputs.json").read_text())["overwrite"] == "true"
+    artifact_id = (runner.uploads / f"{name}.id").read_text().strip()
+    url = f"https://github.com/owner/repo/actions/runs/1/artifacts/{artifact_id}"
+    assert result.outputs["report-artifact"] == name and result.outputs["report-url"] == url
+    assert f"Full report: the `{name}` artifact of this workflow run" in body
+    assert f"Full report (Markdown and JSON): the artifact [`{name}`]({url})" in body
+    assert result.summary.count("| `schema.required` |") == 600  # the summary is not cut
+    assert f"the artifact [`{name}`]({url})" in result.summary
 
 
 def test_an_upgrade_of_seven_operators_fits_one_comment_whole(runner, github, tmp_path):

@@ -81,12 +81,23 @@ def test_the_kubeconfig_reaches_only_the_steps_that_need_it():
     assert steps == ["Check inputs", "Write the kubeconfig"]
 
 
-def test_artifacts_use_the_current_upload_action_and_fail_when_empty():
-    [upload] = [s for s in action()["runs"]["steps"] if "upload-artifact" in s.get("uses", "")]
-    assert upload["uses"] == "actions/upload-artifact@v7"
-    assert upload["with"]["if-no-files-found"] == "error"
-    assert upload["with"]["retention-days"] == "${{ inputs.retention-days }}"
+UPLOAD = "actions/upload-artifact@043fb46d1a93c77aae656e7c1c64a875d1fc6a0a"  # v7.0.1
+
+
+def test_artifacts_are_pinned_overwrite_and_fail_when_empty():
+    """overwrite: a second upload of one name in one run is a 409 without it."""
+    uploads = {
+        s["name"]: s for s in action()["runs"]["steps"] if "upload-artifact" in s.get("uses", "")
+    }
+    assert set(uploads) == {"Publish the drift report", "Publish the history database"}
+    for upload in uploads.values():
+        assert upload["uses"] == UPLOAD
+        assert upload["with"]["if-no-files-found"] == "error"
+        assert upload["with"]["overwrite"] is True
+        assert upload["with"]["retention-days"] == "${{ inputs.retention-days }}"
     names = [s.get("name") for s in action()["runs"]["steps"]]
+    # the comment links the report's artifact, so it is posted after the upload
+    assert names.index("Publish the drift report") < names.index("Comment on the pull request")
     assert names.index("Comment on the pull request") < names.index("Apply fail-on")
     assert names.index("Publish the history database") < names.index("Apply fail-on")
 

@@ -29,8 +29,31 @@ from tests.support.paths import ROOT
 
 #: What a user's checkout holds that the action needs: itself, the package, the examples.
 CHECKOUT = ("action", "kubectl_datamodel", "examples", "pyproject.toml", "README.md", "LICENSE")
-UPLOAD_ACTION = "actions/upload-artifact@v7"
+#: As action.yml pins it: act swaps in UPLOAD_STUB for exactly this reference.
+UPLOAD_ACTION = "actions/upload-artifact@043fb46d1a93c77aae656e7c1c64a875d1fc6a0a"
 RUN_TIMEOUT = 600
+
+#: What upload-artifact does that the action relies on: a second upload of one name in one run
+#: fails with 409 unless ``overwrite`` is true, and the outputs name the artifact and its page.
+UPLOAD_SCRIPT = """\
+seen="$KDM_TEST_UPLOADS/.runs/$GITHUB_RUN_ID/$NAME"
+if [ -e "$seen" ] && [ "$OVERWRITE" != true ]; then
+    echo "::error::Failed to CreateArtifact: (409) Conflict: an artifact with this name \\
+already exists on the workflow run"
+    exit 1
+fi
+mkdir -p "$(dirname "$seen")" && touch "$seen"
+into="$KDM_TEST_UPLOADS/$NAME"
+rm -rf "$into" && mkdir -p "$into"
+if [ -d "$FILES" ]; then cp -R "$FILES/." "$into/"; else cp "$FILES" "$into/"; fi
+printf '{"retention-days": "%s", "if-no-files-found": "%s", "overwrite": "%s"}' \\
+    "$RETENTION" "$MISSING" "$OVERWRITE" > "$into.inputs.json"
+id=$(( 9000 + $(find "$KDM_TEST_UPLOADS/.runs" -type f | wc -l) ))
+echo "$id" > "$into.id"
+echo "artifact-id=$id" >> "$GITHUB_OUTPUT"
+runs="$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs"
+echo "artifact-url=$runs/$GITHUB_RUN_ID/artifacts/$id" >> "$GITHUB_OUTPUT"
+"""
 
 UPLOAD_STUB = {
     "name": "upload-artifact stand-in",
@@ -40,23 +63,26 @@ UPLOAD_STUB = {
         "path": {"required": True},
         "retention-days": {"default": ""},
         "if-no-files-found": {"default": "warn"},
+        "overwrite": {"default": "false"},
+    },
+    "outputs": {
+        "artifact-id": {"value": "${{ steps.upload.outputs.artifact-id }}"},
+        "artifact-url": {"value": "${{ steps.upload.outputs.artifact-url }}"},
     },
     "runs": {
         "using": "composite",
         "steps": [
             {
+                "id": "upload",
                 "shell": "bash",
                 "env": {
                     "NAME": "${{ inputs.name }}",
                     "FILES": "${{ inputs.path }}",
                     "RETENTION": "${{ inputs.retention-days }}",
                     "MISSING": "${{ inputs.if-no-files-found }}",
+                    "OVERWRITE": "${{ inputs.overwrite }}",
                 },
-                "run": (
-                    'mkdir -p "$KDM_TEST_UPLOADS/$NAME" && cp "$FILES" "$KDM_TEST_UPLOADS/$NAME/"'
-                    ' && printf \'{"retention-days": "%s", "if-no-files-found": "%s"}\' '
-                    '"$RETENTION" "$MISSING" > "$KDM_TEST_UPLOADS/$NAME.inputs.json"'
-                ),
+                "run": UPLOAD_SCRIPT,
             }
         ],
     },
