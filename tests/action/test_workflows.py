@@ -131,16 +131,23 @@ def test_the_release_builds_each_target_on_its_own_runner():
     assert any("scripts/build-binary.py --out dist" in s.get("run", "") for s in build["steps"])
 
 
-def test_only_the_publish_job_may_write_contents():
+def test_only_the_publish_job_may_write_contents_and_only_pypi_may_mint_an_id_token():
     workflow = release()
     assert workflow["permissions"] == {"contents": "read"}
-    writers = [
-        name
-        for name, job in workflow["jobs"].items()
-        if "write" in job.get("permissions", {}).values()
-    ]
-    assert writers == ["publish"]
-    assert workflow["jobs"]["publish"]["permissions"] == {"contents": "write"}
+    grants = {name: job.get("permissions", {}) for name, job in workflow["jobs"].items()}
+    assert {name for name, granted in grants.items() if granted} == {"publish", "pypi"}
+    assert grants["publish"] == {"contents": "write"}
+    assert grants["pypi"] == {"id-token": "write"}
+
+
+def test_pypi_publishes_the_built_dists_by_trusted_publishing_after_the_release():
+    jobs = release()["jobs"]
+    assert any("python -m build" in s.get("run", "") for s in jobs["dist"]["steps"])
+    pypi = jobs["pypi"]
+    assert pypi["needs"] == ["dist", "publish"]
+    assert pypi["environment"]["name"] == "pypi"
+    [publish] = [s for s in pypi["steps"] if "gh-action-pypi-publish" in s.get("uses", "")]
+    assert "with" not in publish  # no password: an OIDC token, not a stored API token
 
 
 def test_publish_renders_the_krew_manifest_for_the_tag_from_the_built_archives():
@@ -168,3 +175,68 @@ def test_shell_scripts_pass_shellcheck():
     scripts = [ROOT / ".ci" / "run", *sorted((ROOT / "scripts").glob("*.sh"))]
     result = tool("shellcheck", *(str(p) for p in scripts))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+(\.\d+)*$")
+
+
+def uses_lines() -> list[tuple[str, str]]:
+    """Every ``uses:`` line of the action and the workflows, with its comment."""
+    found = []
+    for path in (ACTION, *WORKFLOWS):
+        for line in path.read_text().splitlines():
+            stripped = line.strip().removeprefix("- ")
+            if stripped.startswith("uses:"):
+                found.append((path.name, stripped.removeprefix("uses:").strip()))
+    return found
+
+
+def test_third_party_actions_are_pinned_by_commit_with_the_tag_beside():
+    """A tag can be moved to other code; a commit cannot. The comment says which release."""
+    third_party = [(f, u) for f, u in uses_lines() if not u.startswith("./")]
+    assert third_party
+    for name, uses in third_party:
+        assert PINNED.match(uses), f"{name}: {uses} is not pinned to a full commit SHA"
+
+
+def test_every_workflow_grants_per_job_and_runs_one_at_a_time_per_ref():
+    for path in WORKFLOWS:
+        workflow = yaml.safe_load(path.read_text())
+        assert workflow["permissions"] in ({}, {"contents": "read"}), path.name
+        assert "concurrency" in workflow, path.name
+        for name, job in workflow["jobs"].items():
+            granted = job.get("permissions", workflow["permissions"])
+            assert "write" not in granted.values() or name in ("example", "publish", "pypi"), (
+                f"{path.name}: job {name} may write"
+            )
+
+
+def test_zizmor_finds_nothing_offline():
+    result = tool("zizmor", "--offline", "--no-progress", str(ROOT / ".github" / "workflows"),
+                  str(ACTION))  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def readme_workflows() -> list[dict]:
+    """The whole workflows (``jobs:`` and ``on:``) among action/README.md's YAML blocks."""
+    text = (ROOT / "action" / "README.md").read_text()
+    blocks = [yaml.safe_load(b) for b in re.findall(r"```yaml\n(.*?)```", text, re.DOTALL)]
+    return [b for b in blocks if isinstance(b, dict) and "jobs" in b]
+
+
+def test_the_readmes_example_workflows_are_whole_pinned_and_one_at_a_time():
+    examples = readme_workflows()
+    assert len(examples) >= 3
+    for example in examples:
+        name = example["name"]
+        assert True in example, f"{name}: no `on:`"  # YAML 1.1 reads the key `on` as true
+        assert "permissions" in example, name
+        assert example["concurrency"]["group"], name
+        for job in example["jobs"].values():
+            for step in job["steps"]:
+                uses = step.get("uses", "")
+                assert (
+                    uses.startswith("kubectl-datamodel/")
+                    or "@" not in uses
+                    or re.search(r"@[0-9a-f]{40}$", uses)
+                ), f"{name}: {uses}"
