@@ -32,7 +32,7 @@ from datamodel_action.github import ApiError, GitHub
 #: GitHub rejects comment bodies longer than this.
 COMMENT_LIMIT = 65_536
 #: Room the marker line and the footer take in a comment, kept out of the Markdown report.
-FRAME = 1_000
+FRAME = 1_500
 MARKER = re.compile(
     r"<!-- kubectl-datamodel:drift key=(?P<key>\S+) digest=(?P<digest>\w+)"
     r"(?: head=(?P<head>[0-9a-f]{7,64}))?(?: run=(?P<run>\d+)\.(?P<attempt>\d+))? -->"

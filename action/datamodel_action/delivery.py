@@ -77,3 +77,13 @@ def pull_number(event: dict[str, Any]) -> int | None:
     if isinstance(pull, dict) and isinstance(pull.get("number"), int):
         return int(pull["number"])
     return None
+
+
+def note_empty_baseline(missing: str, *markdown: Path) -> None:
+    """Say at the top of each cut that there was no history to compare with."""
+    note = (
+        f"> **No history yet** ({missing}): this compares with an empty baseline, so "
+        "everything reads as added.\n\n"
+    )
+    for path in markdown:
+        path.write_text(note + path.read_text(encoding="utf-8"), encoding="utf-8")

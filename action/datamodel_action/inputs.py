@@ -41,6 +41,7 @@ class Inputs:
     comment: bool
     github_token: str = dataclasses.field(repr=False)
     version: str
+    require_history: bool = False
 
     @property
     def live(self) -> bool:
@@ -71,6 +72,7 @@ def read(env: Mapping[str, str], *, check_cluster_access: bool = False) -> Input
         comment=_flag(env, "comment", default=True),
         github_token=env.get("INPUT_GITHUB_TOKEN", "").strip(),
         version=_version(env),
+        require_history=_flag(env, "require-history", default=False),
     )
     if check_cluster_access and settings.live and not settings.kubeconfig.strip():
         _require_runner_kubeconfig(env, settings.mode)

@@ -75,6 +75,11 @@ class Workdir:
     def kubeconfig(self) -> Path:
         return self.secrets / "config"
 
+    @property
+    def no_history(self) -> Path:
+        """Left by fetch when no history was found: why, for diff mode's note."""
+        return self.root / "no-history.txt"
+
 
 def check(settings: Inputs, env: Env) -> None:  # noqa: ARG001 - every step takes both
     """Fail early, before anything is installed, on inputs that cannot work."""
@@ -119,18 +124,38 @@ def fetch(settings: Inputs, env: Env) -> None:
     name = settings.database_artifact
     branch = _default_branch(api, env)
     artifact = _call(lambda: history.latest(api, name, branch), "artifacts")
+    if artifact is not None:
+        try:
+            history.download(api, artifact, work.database)
+        except ApiError as exc:
+            if exc.status != 410:  # expired since it was listed: as good as missing
+                raise ActionError(f"{exc} ({PERMISSIONS['artifacts']})") from None
+            artifact = None
     if artifact is None:
-        if settings.mode == "diff":
-            raise ActionError(
-                f"no artifact {name} from a successful run on {branch}: run this action in "
-                "snapshot mode on the default branch first (see action/README.md)"
-            )
-        workflow.notice(f"no artifact {name} on {branch} yet: this run starts a new history")
+        _no_history(
+            settings, work, f"no unexpired artifact {name} from a successful run on {branch}"
+        )
         return
-    _call(lambda: history.download(api, artifact, work.database), "artifacts")
     history.check(work.database, artifact.describe())
     listing = tool.document(["database", "list", "--db-path", str(work.database)], "SnapshotList")
     print(f"continuing {artifact.describe()}: {len(listing['items'])} snapshots")
+
+
+def _no_history(settings: Inputs, work: Workdir, missing: str) -> None:
+    """A missing (or expired) history: a failure only when the workflow asks for one."""
+    if settings.require_history:
+        raise ActionError(
+            f"{missing}, and require-history is true: run this action in snapshot mode on the "
+            "default branch first, or check the artifact's retention (see action/README.md)"
+        )
+    if settings.mode == "snapshot":
+        workflow.notice(f"{missing}: this run starts a new history")
+        return
+    workflow.notice(
+        f"{missing}: comparing with an empty baseline, so everything reads as added and "
+        "nothing as breaking (require-history: true makes this an error)"
+    )
+    work.no_history.write_text(missing, encoding="utf-8")
 
 
 def run(settings: Inputs, env: Env) -> None:
@@ -185,18 +210,33 @@ def diff(settings: Inputs, env: Env) -> None:
     else:
         source = ["--against-live", *_cluster_options(settings)]
     event = _event(env)
-    number = delivery.pull_number(event)
-    name = delivery.artifact_name(settings.database_artifact, number)
-    report = _diff(
-        [baseline, "--db-path", str(work.database), *source], settings, work, delivery.hint(name)
+    name = delivery.artifact_name(settings.database_artifact, delivery.pull_number(event))
+    empty = work.no_history.exists()
+    database = (
+        history.empty_baseline(work.root, settings.context or "no-history")
+        if empty
+        else work.database
     )
-    workflow.set_output("snapshot-id", str(report["old"].get("snapshot_id") or ""))
+    report = _diff(
+        [baseline, "--db-path", str(database), *source], settings, work, delivery.hint(name)
+    )
+    workflow.set_output("snapshot-id", "" if empty else str(report["old"].get("snapshot_id") or ""))
+    if empty:
+        missing = work.no_history.read_text(encoding="utf-8")
+        delivery.note_empty_baseline(missing, work.comment_markdown, work.summary)
+    _report_artifact(work, event, name)
+    workflow.write_summary(work.summary.read_text(encoding="utf-8"))
+
+
+def _report_artifact(work: Workdir, event: dict[str, Any], name: str) -> None:
+    """What the next step uploads as the report's artifact, and on a pull request, which
+    pull request and head commit it is of."""
+    number = delivery.pull_number(event)
     if number is not None:
-        head = str(((event["pull_request"].get("head") or {}).get("sha")) or "")
+        head = str((event["pull_request"].get("head") or {}).get("sha") or "")
         delivery.write_pull_request(work.report_folder, number, head)
     workflow.set_output("report-artifact", name)
     workflow.set_output("report-folder", str(work.report_folder))
-    workflow.write_summary(work.summary.read_text(encoding="utf-8"))
 
 
 def pull_request_comment(settings: Inputs, env: Env) -> None:

@@ -246,6 +246,45 @@ def test_a_marked_comment_by_someone_else_is_left_alone_and_an_outdated_run_writ
     assert gh.comments(PR)[0]["body"] == hostile
 
 
+def test_a_missing_or_expired_history_is_a_notice_and_an_empty_baseline(runner, github, tmp_path):
+    """The only history artifact has expired: the pull request still gets its report, against
+    an empty baseline (everything added, nothing breaking) and saying so; and with
+    require-history the run fails instead, with one error."""
+    gh = github.github
+    stored = stored_database(tmp_path, "examples/cluster-v1/crds/cert-manager")
+    gh.add_artifact(ARTIFACT, {"inventory.db": stored}, run_id=1, expired=True)
+    inputs = {
+        "mode": "diff",
+        "manifests": "examples/cluster-v2/crds/cert-manager",
+        "context": "demo",
+    }
+    secrets = {"GITHUB_TOKEN": gh.token}
+    result = runner.run(inputs, event="pull_request", payload=pull_request_event(), secrets=secrets)
+    assert result.succeeded, result.log
+    [notice] = [n for n in result.annotations("notice") if "empty baseline" in n]
+    assert notice.startswith(f"no unexpired artifact {ARTIFACT} from a successful run on main")
+    summary = result.report["summary"]
+    assert summary["drift"] and summary["breaking"] == 0 and summary["warning"] == 0
+    assert {c["action"] for c in result.report["changes"]} == {"added"}
+    assert result.outputs["snapshot-id"] == "" and result.outputs["breaking"] == "0"
+    assert result.outputs["comment"] == "created"
+    [comment] = ours(gh)
+    assert "> **No history yet** (no unexpired artifact" in comment["body"]
+    assert "**No history yet**" in result.summary
+    assert gh.downloads == []  # the expired artifact is not fetched
+    assert not (runner.uploads / ARTIFACT).exists()  # the empty baseline is never published
+
+    required = runner.run(
+        {**inputs, "require-history": "true"},
+        event="pull_request",
+        payload=pull_request_event(),
+        secrets=secrets,
+    )
+    assert not required.succeeded
+    [error] = required.annotations("error")
+    assert "and require-history is true" in error
+
+
 def many_crds(count: int, *, required: bool) -> dict[str, str]:
     """``count`` copies of a real CRD (external-secrets' UUID generator), one API group each,
     as files for the checkout; ``required``: each newly requires ``.spec``, a breaking change."""
