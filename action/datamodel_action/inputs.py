@@ -15,7 +15,7 @@ from pathlib import Path
 
 from datamodel_action.workflow import ActionError
 
-MODES = ("snapshot", "diff")
+MODES = ("snapshot", "diff", "comment")
 FAIL_ON = ("none", "any", "warning", "breaking")
 TRUE = ("true", "yes", "on", "1")
 FALSE = ("false", "no", "off", "0", "")
@@ -45,8 +45,9 @@ class Inputs:
 
     @property
     def live(self) -> bool:
-        """Whether this run reads a cluster (and so needs a kubeconfig)."""
-        return self.manifests is None
+        """Whether this run reads a cluster (and so needs a kubeconfig). ``comment`` mode reads
+        nothing but a report an earlier workflow made."""
+        return self.mode != "comment" and self.manifests is None
 
 
 def read(env: Mapping[str, str], *, check_cluster_access: bool = False) -> Inputs:

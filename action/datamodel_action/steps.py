@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from datamodel_action import comment, delivery, history, install, tool, workflow
+from datamodel_action import comment, delivery, history, install, relay, tool, workflow
 from datamodel_action.github import ApiError, GitHub
 from datamodel_action.inputs import Inputs
 from datamodel_action.workflow import ActionError
@@ -83,9 +83,11 @@ class Workdir:
 
 def check(settings: Inputs, env: Env) -> None:  # noqa: ARG001 - every step takes both
     """Fail early, before anything is installed, on inputs that cannot work."""
-    if settings.mode == "diff" and settings.comment and not settings.github_token:
+    if settings.mode != "snapshot" and settings.comment and not settings.github_token:
         workflow.warning("input github-token is empty: no pull-request comment can be written")
     source = f"manifests {settings.manifests}" if settings.manifests else "the live cluster"
+    if settings.mode == "comment":
+        source = "the report of the run that triggered this workflow"
     print(f"mode {settings.mode}, reading {source}, history {settings.database_artifact}")
 
 
@@ -241,7 +243,14 @@ def _report_artifact(work: Workdir, event: dict[str, Any], name: str) -> None:
 
 def pull_request_comment(settings: Inputs, env: Env) -> None:
     """Keep the pull request's one drift comment current; a pull request from a fork gets the
-    report in the job summary only, since its token cannot write."""
+    report in the job summary only, since its token cannot write (``mode: comment`` in a
+    ``workflow_run`` workflow posts it, relay.py)."""
+    if settings.mode == "comment":
+        _relay(settings, env)
+        return
+    name, url = env.get("REPORT_ARTIFACT", ""), env.get("REPORT_ARTIFACT_URL", "")
+    if settings.mode == "diff" and name:
+        workflow.write_summary(delivery.summary_link(name, url))
     if settings.mode != "diff" or not settings.comment:
         return
     event = _event(env)
@@ -253,26 +262,54 @@ def pull_request_comment(settings: Inputs, env: Env) -> None:
     if head.get("full_name") != env.get("GITHUB_REPOSITORY"):
         workflow.notice(
             "pull request from a fork: its token cannot comment, so the drift report is in "
-            "the job summary only"
+            "the job summary and the report's artifact only (a workflow_run workflow with "
+            "mode: comment can post it)"
         )
         return
     work = Workdir.of(settings, env)
     report = json.loads(work.report.read_text(encoding="utf-8"))
     markdown = work.comment_markdown.read_text(encoding="utf-8")
-    name, url = env.get("REPORT_ARTIFACT", ""), env.get("REPORT_ARTIFACT_URL", "")
-    if name:
-        workflow.write_summary(delivery.summary_link(name, url))
-    key = comment.key_of(f"{settings.database_artifact}/{settings.context or 'latest'}")
     origin = _origin(env, str((pull.get("head") or {}).get("sha") or ""))
+    link = delivery.link(name, url) if name else ""
+    _sync(settings, env, int(pull["number"]), report, markdown, origin, link)
+
+
+def _relay(settings: Inputs, env: Env) -> None:
+    """``mode: comment``: the report of the run that triggered this workflow_run, checked."""
+    run = relay.triggering_run(_event(env))
+    if run is None:
+        print("the triggering run was not for a pull request: no comment")
+        return
+    api = _api(settings, env)
+    server = env.get("GITHUB_SERVER_URL", "https://github.com")
+    found = _call(lambda: relay.fetch(api, run, settings.database_artifact, server), "artifacts")
+    if found is None:
+        workflow.notice(
+            f"run {run['id']} published no {settings.database_artifact}-drift-* report "
+            "(it failed before it had one, or uses another database-artifact): no comment"
+        )
+        return
+    workflow.write_summary(
+        f"Drift report of [run {found.origin.run}]({found.run_url}) for pull request "
+        f"#{found.number}: {delivery.summary_link(found.artifact, found.artifact_url).strip()}\n"
+    )
+    link = delivery.link(found.artifact, found.artifact_url)
+    _sync(settings, env, found.number, found.report, found.markdown, found.origin, link)
+
+
+def _sync(
+    settings: Inputs,
+    env: Env,
+    number: int,
+    report: dict[str, Any],
+    markdown: str,
+    origin: comment.Origin,
+    link: str,
+) -> None:
+    key = comment.key_of(f"{settings.database_artifact}/{settings.context or 'latest'}")
     try:
         result = comment.sync(
-            _api(settings, env),
-            int(pull["number"]),
-            key,
-            report,
-            markdown,
-            _footer(env, origin, delivery.link(name, url) if name else ""),
-            origin,
+            _api(settings, env), number, key, report, markdown, _footer(env, origin, link), origin
         )
     except ApiError as exc:
         if exc.status in (401, 403, 404):

@@ -385,13 +385,110 @@ def test_a_pull_request_from_a_fork_gets_the_summary_and_a_notice(runner, github
     assert "### kubectl-datamodel drift" in result.summary
 
 
+def published(runner, name: str) -> dict[str, bytes]:
+    """What the upload-artifact stand-in received as ``name``, file by file."""
+    return {p.name: p.read_bytes() for p in (runner.uploads / name).iterdir()}
+
+
+def workflow_run_event(run_id: int, *, head: str = "someone/fork", sha: str = HEAD) -> dict:
+    """What GitHub sends the trusted workflow when the pull request's run completes. For a
+    fork's pull request ``pull_requests`` is empty: the artifact has to say which it was."""
+    return {
+        "action": "completed",
+        "workflow_run": {
+            "id": run_id,
+            "run_attempt": 1,
+            "event": "pull_request",
+            "conclusion": "success",
+            "head_sha": sha,
+            "head_branch": "feature",
+            "head_repository": {"full_name": head},
+            "pull_requests": [],
+        },
+        "repository": {"full_name": "owner/repo", "default_branch": "main"},
+    }
+
+
+def test_a_forks_pull_request_is_commented_by_a_trusted_workflow_run(runner, github, tmp_path):
+    """The two-stage flow: the fork's pull_request run (read-only token) computes the report
+    and publishes it; a workflow_run workflow (write token, nothing checked out) checks the
+    artifact's claims against the run and the pull request, then comments."""
+    gh = github.github
+    gh.add_pull(PR, head_sha=HEAD, head_repository="someone/fork")
+    publish_history(gh, tmp_path, "examples/cluster-v1/crds/cert-manager")
+    untrusted = runner.run(
+        {"mode": "diff", "manifests": "examples/cluster-v2/crds/cert-manager", "context": "demo"},
+        event="pull_request",
+        payload=pull_request_event(head="someone/fork"),
+        secrets={"GITHUB_TOKEN": "ghs_read_only"},
+        run_id=21,
+    )
+    assert untrusted.succeeded, untrusted.log
+    assert gh.calls("POST", "comments") == []
+    name = untrusted.outputs["report-artifact"]
+    assert name == f"{ARTIFACT}-drift-{PR}"
+    gh.add_artifact(
+        name, published(runner, name), run_id=21, branch="feature", head_repository_id=9
+    )
+    before = len(gh.requests)
+
+    trusted = runner.run(
+        {"mode": "comment", "context": "demo"},
+        event="workflow_run",
+        payload=workflow_run_event(21),
+        secrets={"GITHUB_TOKEN": gh.token},
+        run_id=22,
+    )
+    assert trusted.succeeded, trusted.log
+    assert trusted.outputs["comment"] == "created"
+    [posted] = ours(gh)
+    assert posted["body"].startswith(
+        f"<!-- kubectl-datamodel:drift key={KEY} digest="
+    )  # the same comment as mode: diff keeps, of the fork's run
+    assert f"head={HEAD} run=21.1 -->" in posted["body"].splitlines()[0]
+    assert "### kubectl-datamodel drift" in posted["body"]
+    artifact_id = gh.artifacts[-1].id
+    url = f"https://github.com/owner/repo/actions/runs/21/artifacts/{artifact_id}"
+    assert f"[`{name}`]({url})" in posted["body"]
+    assert "[this workflow run](https://github.com/owner/repo/actions/runs/21)" in posted["body"]
+    assert "Install kubectl-datamodel" not in trusted.log  # nothing installed, nothing run
+    asked = [r.path.split("?")[0] for r in gh.requests[before:] if r.method == "GET"]
+    assert "/repos/owner/repo/actions/artifacts" not in asked  # no history looked for
+    assert "/repos/owner/repo/actions/runs/21/artifacts" in asked  # the triggering run's only
+
+
+def test_a_report_artifact_that_claims_another_pull_request_is_refused(runner, github):
+    """The artifact comes from the fork's run: it may name any pull request. One whose head is
+    not where the run ran is refused, and nothing is written."""
+    gh = github.github
+    gh.add_pull(PR, head_sha=HEAD, head_repository="someone/fork")
+    gh.add_pull(8, head_sha=HEAD, head_repository="owner/repo")  # someone else's, same commit
+    forged = {
+        "drift.json": json.dumps({"kind": "DriftReport", "summary": {"drift": True}}).encode(),
+        "comment.md": b"### kubectl-datamodel drift\n\nAll good, merge it.\n",
+        "pull-request.json": json.dumps({"number": 8, "head_sha": HEAD}).encode(),
+    }
+    gh.add_artifact(f"{ARTIFACT}-drift-8", forged, run_id=31, branch="feature")
+    result = runner.run(
+        {"mode": "comment", "context": "demo"},
+        event="workflow_run",
+        payload=workflow_run_event(31),
+        secrets={"GITHUB_TOKEN": gh.token},
+        run_id=32,
+    )
+    assert not result.succeeded
+    [error] = result.annotations("error")
+    assert "pull request #8 is not from someone/fork:feature, where run 31 ran: refused" in error
+    assert gh.calls("POST", ".") == [] and gh.calls("PATCH", ".") == []
+
+
 # -- bad input ------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
     ("inputs", "needle"),
     [
-        ({"mode": "inventory"}, "input mode: 'inventory' is not one of snapshot, diff"),
+        ({"mode": "inventory"}, "input mode: 'inventory' is not one of snapshot, diff, comment"),
         ({"manifests": "examples/cluster-v1", "fail-on": "sometimes"}, "input fail-on"),
         ({"manifests": "does/not/exist"}, "input manifests: does/not/exist does not exist"),
         ({"mode": "snapshot"}, "input kubeconfig: snapshot mode without manifests"),

@@ -226,7 +226,7 @@ def readme_workflows() -> list[dict]:
 
 def test_the_readmes_example_workflows_are_whole_pinned_and_one_at_a_time():
     examples = readme_workflows()
-    assert len(examples) >= 3
+    assert len(examples) >= 5
     for example in examples:
         name = example["name"]
         assert True in example, f"{name}: no `on:`"  # YAML 1.1 reads the key `on` as true
@@ -240,3 +240,16 @@ def test_the_readmes_example_workflows_are_whole_pinned_and_one_at_a_time():
                     or "@" not in uses
                     or re.search(r"@[0-9a-f]{40}$", uses)
                 ), f"{name}: {uses}"
+
+
+def test_the_readmes_example_workflows_pass_actionlint(tmp_path):
+    text = (ROOT / "action" / "README.md").read_text()
+    blocks = [b for b in re.findall(r"```yaml\n(.*?)```", text, re.DOTALL) if "\njobs:" in b]
+    folder = tmp_path / ".github" / "workflows"
+    folder.mkdir(parents=True)
+    paths = []
+    for index, block in enumerate(blocks):
+        paths.append(folder / f"example-{index}.yml")
+        paths[-1].write_text(block)
+    result = tool("actionlint", *(str(p) for p in paths))
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -228,7 +228,7 @@ class ActRunner:
 def _workflow(inputs: dict[str, str]) -> str:
     workflow = {
         "name": "test",
-        "on": ["push", "pull_request", "schedule"],
+        "on": ["push", "pull_request", "schedule", "workflow_run"],
         "jobs": {
             "inventory": {
                 "runs-on": "ubuntu-latest",
