@@ -94,7 +94,9 @@ def check(settings: Inputs, env: Env) -> None:  # noqa: ARG001 - every step take
 def install_tool(settings: Inputs, env: Env) -> None:
     action_path = Path(env.get("GITHUB_ACTION_PATH") or Path(__file__).parents[1])
     cache = Path(env.get("RUNNER_TOOL_CACHE") or env.get("RUNNER_TEMP") or Path.home())
-    workflow.add_path(install.install(settings.version, action_path.parent, cache))
+    installed = install.install(settings.version, action_path.parent, cache, dict(env))
+    workflow.add_path(installed.folder)
+    print(f"installed: {installed.how}")
     print(tool.run(["--version"]).strip())
 
 

@@ -10,6 +10,7 @@ installed once per session.
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import sqlite3
 import subprocess
@@ -19,12 +20,15 @@ from pathlib import Path
 
 import pytest
 import yaml
+from datamodel_action import install
 
+from tests.support import releasebinary
 from tests.support.actrunner import ActRunner
 from tests.support.examplecluster import TOKEN, build_cluster
 from tests.support.fakeapi import FakeApiServer
 from tests.support.fakegithub import FakeGitHub, FakeGitHubServer
-from tests.support.paths import CLUSTER_V1
+from tests.support.paths import CLUSTER_V1, ROOT
+from tests.support.releaseserver import ReleaseServer
 
 pytestmark = pytest.mark.act
 
@@ -480,6 +484,66 @@ def test_a_report_artifact_that_claims_another_pull_request_is_refused(runner, g
     [error] = result.annotations("error")
     assert "pull request #8 is not from someone/fork:feature, where run 31 ran: refused" in error
     assert gh.calls("POST", ".") == [] and gh.calls("PATCH", ".") == []
+
+
+def step_seconds(run, name: str) -> float:
+    """How long a step of the action took, as act reports it when the step ends."""
+    [ended] = [
+        r for r in run.records if "executionTime" in r and f"Main {name} [" in str(r.get("msg"))
+    ]
+    return ended["executionTime"] / 1e9
+
+
+def test_the_release_binary_is_installed_checked_and_then_cached(github, tmp_path):
+    """The default install: the archive of the action's release for this runner, from the
+    release (a local stand-in here), checked against SHA256SUMS, unpacked into the tool cache;
+    the next run finds it there and downloads nothing. Nothing is pip-installed."""
+    archive = releasebinary.release_archive()
+    version = archive.name.split("_")[1]
+    with ReleaseServer() as releases:
+        releases.publish(
+            version, {archive.name: archive.read_bytes()}, source_digest=install.source_digest(ROOT)
+        )
+        runner = ActRunner(  # act's own cache, so a tool cache of its own: a cold start
+            tmp_path, github.url, github.github.repository, cache=tmp_path / "act",
+            releases_url=releases.url,
+        )  # fmt: skip
+        secrets = {"GITHUB_TOKEN": github.github.token}
+        cold = runner.run({"manifests": "examples/cluster-v1"}, secrets=secrets)
+        assert cold.succeeded, cold.log
+        [line] = [str(r["msg"]) for r in cold.records if "installed: " in str(r.get("msg"))]
+        assert f"installed: release binary {version} (linux/amd64)" in line
+        assert releases.downloads() == ["SOURCE-DIGEST", "SHA256SUMS", archive.name]
+        tool_cache = tmp_path / "act" / "tool_cache"
+        home = tool_cache / "kubectl-datamodel" / version / "amd64"
+        assert (home / "kubectl-datamodel" / "kubectl-datamodel").is_file()
+        assert cold.outputs["snapshot-id"] == "1"
+        cold_step = step_seconds(cold, "Install kubectl-datamodel")
+        print(f"cold install step: {cold_step:.1f} s; {line.strip()}")  # noqa: T201
+
+        warm = runner.run({"manifests": "examples/cluster-v1"}, secrets=secrets)
+        assert warm.succeeded, warm.log
+        assert any("from the tool cache" in m for m in warm.log.splitlines() if "installed: " in m)
+        assert releases.downloads() == ["SOURCE-DIGEST", "SHA256SUMS", archive.name]
+        warm_step = step_seconds(warm, "Install kubectl-datamodel")
+        print(f"warm install step: {warm_step:.1f} s")  # noqa: T201
+    assert not any(tool_cache.glob("kubectl-datamodel/source-*"))  # nothing pip-installed
+
+    with ReleaseServer() as lying:  # an archive that is not the one SHA256SUMS names
+        lying.publish(
+            version, {archive.name: archive.read_bytes()[:-1] + b"\0"},
+            source_digest=install.source_digest(ROOT),
+            checksums={archive.name: hashlib.sha256(archive.read_bytes()).hexdigest()},
+        )  # fmt: skip
+        runner = ActRunner(
+            tmp_path / "lying", github.url, github.github.repository, cache=tmp_path / "act-2",
+            releases_url=lying.url,
+        )  # fmt: skip
+        refused = runner.run({"manifests": "examples/cluster-v1"}, secrets=secrets)
+    assert not refused.succeeded
+    [error] = refused.annotations("error")
+    assert error.startswith(f"{archive.name} does not match the release's SHA256SUMS")
+    assert not any((tmp_path / "act-2" / "tool_cache").glob("kubectl-datamodel/*/*/kubectl-*"))
 
 
 # -- bad input ------------------------------------------------------------------------------------

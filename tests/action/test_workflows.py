@@ -140,6 +140,17 @@ def test_only_the_publish_job_may_write_contents_and_only_pypi_may_mint_an_id_to
     assert grants["pypi"] == {"id-token": "write"}
 
 
+def test_the_release_publishes_what_the_action_installs_from():
+    """The archives, SHA256SUMS to check them, and SOURCE-DIGEST to know which source they are
+    of (action/datamodel_action/install.py)."""
+    steps = release()["jobs"]["publish"]["steps"]
+    [create] = [s["run"] for s in steps if "gh release create" in s.get("run", "")]
+    for name in ("dist/*.tar.gz", "dist/*.zip", "dist/SHA256SUMS", "dist/SOURCE-DIGEST"):
+        assert name in create
+    [digest] = [s["run"] for s in steps if s.get("name") == "Write SOURCE-DIGEST"]
+    assert "install.source_digest" in digest
+
+
 def test_pypi_publishes_the_built_dists_by_trusted_publishing_after_the_release():
     jobs = release()["jobs"]
     assert any("python -m build" in s.get("run", "") for s in jobs["dist"]["steps"])

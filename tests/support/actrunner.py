@@ -146,7 +146,8 @@ class ActRun:
 
 @dataclass
 class ActRunner:
-    """Runs workflows against one tool cache, so that the tool is installed once a session."""
+    """Runs workflows against one tool cache, so that the tool is installed once a session.
+    act keeps the runner's tool cache (RUNNER_TOOL_CACHE) in ``cache/tool_cache``."""
 
     work: Path
     api_url: str
@@ -154,6 +155,10 @@ class ActRunner:
     cache: Path | None = None
     act: str = field(default_factory=_act_binary)
     runs: int = 0
+    #: Where the action downloads release binaries from. The default refuses at once (the
+    #: discard port), so the action installs from source; tests of the binary install point
+    #: it at a tests/support/releaseserver.py.
+    releases_url: str = "http://127.0.0.1:9/releases/download"
 
     def __post_init__(self) -> None:
         self.cache = self.cache or self.work / "act-cache"
@@ -191,6 +196,7 @@ class ActRunner:
             "--env", f"GITHUB_API_URL={self.api_url}",
             "--env", f"GITHUB_REPOSITORY={self.repository}",
             "--env", f"GITHUB_RUN_ID={run_id}",
+            "--env", f"KUBECTL_DATAMODEL_RELEASES_URL={self.releases_url}",
         ]  # fmt: skip
         for name, value in (secrets or {}).items():
             command += ["-s", f"{name}={value}"]
