@@ -17,6 +17,11 @@ from datamodel_action.workflow import ActionError
 
 MODES = ("snapshot", "diff", "comment")
 FAIL_ON = ("none", "any", "warning", "breaking")
+#: What diff mode compares the manifests with: the base commit's (a pull request's change), the
+#: latest snapshot, or auto (the base on a pull request whose base has the manifests path).
+COMPARE = ("auto", "base", "snapshot")
+#: Of the snapshot, what the manifests are compared with: what they declare, or all of it.
+SCOPES = ("manifests", "cluster")
 TRUE = ("true", "yes", "on", "1")
 FALSE = ("false", "no", "off", "0", "")
 #: upload-artifact refuses these characters in an artifact name.
@@ -41,6 +46,9 @@ class Inputs:
     comment: bool
     github_token: str = dataclasses.field(repr=False)
     version: str
+    scope: str = "manifests"
+    compare: str = "auto"
+    base_manifests: Path | None = None
     require_history: bool = False
 
     @property
@@ -73,11 +81,37 @@ def read(env: Mapping[str, str], *, check_cluster_access: bool = False) -> Input
         comment=_flag(env, "comment", default=True),
         github_token=env.get("INPUT_GITHUB_TOKEN", "").strip(),
         version=_version(env),
+        scope=_choice(env, "scope", SCOPES, default="manifests"),
+        compare=_choice(env, "compare", COMPARE, default="auto"),
+        base_manifests=_existing_path(env, "base-manifests", workspace),
         require_history=_flag(env, "require-history", default=False),
     )
+    _check_compare(settings)
     if check_cluster_access and settings.live and not settings.kubeconfig.strip():
         _require_runner_kubeconfig(env, settings.mode)
     return settings
+
+
+def _check_compare(settings: Inputs) -> None:
+    """``compare: base`` (and ``base-manifests``, the base rendered by the workflow) compares
+    two manifest sets: it needs manifests, and the snapshot's whole-cluster scope means nothing
+    there."""
+    if settings.mode != "diff":
+        return
+    if settings.base_manifests is not None and settings.compare == "snapshot":
+        raise ActionError("input base-manifests: compare: snapshot leaves it unused")
+    if settings.compare != "base" and settings.base_manifests is None:
+        return
+    if settings.manifests is None:
+        raise ActionError(
+            f"input {'compare' if settings.compare == 'base' else 'base-manifests'}: the base's "
+            "manifests are compared with the manifests input; set manifests"
+        )
+    if settings.scope == "cluster":
+        raise ActionError(
+            "input compare: base compares the manifests with the base commit's, not with the "
+            "cluster; scope: cluster needs compare: snapshot (or auto)"
+        )
 
 
 def _variable(name: str) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from datamodel_action import comment, delivery, history, install, relay, tool, workflow
+from datamodel_action import base, comment, delivery, history, install, relay, tool, workflow
 from datamodel_action.github import ApiError, GitHub
 from datamodel_action.inputs import Inputs
 from datamodel_action.workflow import ActionError
@@ -205,12 +205,20 @@ def snapshot(settings: Inputs, env: Env) -> None:
 
 def diff(settings: Inputs, env: Env) -> None:
     """Diff mode: the desired state (manifests, or the cluster now) against the latest
-    snapshot in the history. Nothing is stored."""
+    snapshot in the history, in the manifests' scope; or, on a pull request, its manifests
+    against its base's, with the objects at risk counted in that snapshot. Nothing is stored."""
     work = Workdir.of(settings, env)
     baseline = f"{settings.context}@latest" if settings.context else "latest"
+    said = ""
     if settings.manifests is not None:
         flag = "--against-dir" if settings.manifests.is_dir() else "--against-file"
         source = [flag, _relative(settings.manifests, env)]
+        base_copy, said = _base(settings, env, work)
+        if base_copy is not None:
+            flag = "--base-dir" if base_copy.is_dir() else "--base-file"
+            source[:0] = [flag, _relative(base_copy, env)]
+        else:
+            source += ["--scope", settings.scope]
     else:
         source = ["--against-live", *_cluster_options(settings)]
     event = _event(env)
@@ -224,12 +232,16 @@ def diff(settings: Inputs, env: Env) -> None:
     report = _diff(
         [baseline, "--db-path", str(database), *source], settings, work, delivery.hint(name)
     )
-    workflow.set_output("snapshot-id", "" if empty else str(report["old"].get("snapshot_id") or ""))
+    counted = report["old"].get("snapshot_id") or (report.get("counts_from") or {}).get(
+        "snapshot_id"
+    )
+    workflow.set_output("snapshot-id", "" if empty else str(counted or ""))
+    workflow.set_output("compared", "base" if report.get("scope") == "base" else "snapshot")
     if empty:
         missing = work.no_history.read_text(encoding="utf-8")
         delivery.note_empty_baseline(missing, work.comment_markdown, work.summary)
     _report_artifact(work, event, name)
-    workflow.write_summary(work.summary.read_text(encoding="utf-8"))
+    workflow.write_summary(said + work.summary.read_text(encoding="utf-8"))
 
 
 def _report_artifact(work: Workdir, event: dict[str, Any], name: str) -> None:
@@ -241,6 +253,44 @@ def _report_artifact(work: Workdir, event: dict[str, Any], name: str) -> None:
         delivery.write_pull_request(work.report_folder, number, head)
     workflow.set_output("report-artifact", name)
     workflow.set_output("report-folder", str(work.report_folder))
+
+
+def _base(settings: Inputs, env: Env, work: Workdir) -> tuple[Path | None, str]:
+    """The pull request base's copy of the manifests, when this run compares with it, and a
+    line for the job summary when it was asked for (or expected) and cannot be had."""
+    if settings.compare == "snapshot" or settings.scope == "cluster" or settings.manifests is None:
+        return None, ""
+    if settings.base_manifests is not None:  # the base, rendered by the workflow
+        return settings.base_manifests, ""
+    sha = base.sha_of(_event(env))
+    if sha is None:
+        if settings.compare == "base":
+            raise ActionError(
+                "input compare: base needs a pull_request event, whose payload names the base "
+                "commit; use compare: snapshot (or auto) on other events"
+            )
+        return None, ""
+    workspace = Path(env.get("GITHUB_WORKSPACE") or ".")
+    path = _relative(settings.manifests, env)
+    try:
+        copy = base.extract(sha, settings.manifests, workspace, work.root / f"base-{sha[:12]}")
+    except ActionError as exc:
+        if settings.compare == "base":
+            raise
+        workflow.warning(f"{exc}: compared with the latest snapshot instead")
+        return None, f"The base commit could not be read ({exc}): {_FALLBACK}\n\n"
+    if copy is None:
+        why = f"the base commit {sha[:12]} has no {path} (this pull request adds it)"
+        workflow.notice(f"{why}: compared with the latest snapshot instead")
+        return None, f"{why[0].upper()}{why[1:]}: {_FALLBACK}\n\n"
+    print(f"comparing {path} with the base commit {sha[:12]}'s copy")
+    return copy, ""
+
+
+_FALLBACK = (
+    "the manifests are compared with the latest snapshot instead, only where they declare an "
+    "object (scope manifests)."
+)
 
 
 def pull_request_comment(settings: Inputs, env: Env) -> None:

@@ -277,6 +277,12 @@ def connect(settings: ClusterOptions) -> Api:
     return Api(client, context, settings)
 
 
+def context_names(explicit: Path | None) -> list[str]:
+    """Every context of the kubeconfig (merged as kubectl merges it), in the files' order."""
+    merged, _current = _load_kubeconfig(explicit)
+    return [str(c["name"]) for c in merged.value.get("contexts") or ()]
+
+
 def _load_kubeconfig(explicit: Path | None) -> tuple[Any, str | None]:
     """Merge kubeconfig files with kubectl's rule: the first file to set a value wins.
 

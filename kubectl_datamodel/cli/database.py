@@ -319,6 +319,36 @@ def cleanup(
     common.info(f"deleted {_snapshots(ids)}")
 
 
+@app.command(
+    "merge",
+    epilog="kubectl datamodel database merge artifacts/*/inventory.db --db-path fleet.db",
+)
+def merge(
+    ctx: typer.Context,
+    sources: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="SOURCE.db...",
+            help="Databases to bring in (read, never written).",
+            show_default=False,
+        ),
+    ],
+    db_path: flags.DbPath = None,
+) -> None:
+    """Bring the snapshots of other databases into this one, each once: merging again, or
+    databases that share a history, adds nothing twice."""
+    from kubectl_datamodel import store
+    from kubectl_datamodel.store import merge as merging
+
+    path = common.db_path(ctx, db_path)
+    with merging.opened(sources) as opened, store.open_store(path, create=True) as db:
+        merged = merging.merge(db, opened)
+    for one in merged:
+        already = one.held - len(one.added)
+        brought = f"added {_snapshots(one.added)}" if one.added else "added nothing"
+        common.info(f"{one.source}: {brought} ({already:,} of {one.held:,} already here)")
+
+
 def _snapshots(ids: list[int]) -> str:
     """ "snapshot 4" or "snapshots 4, 5": what a confirmation and its outcome name."""
     return f"snapshot{'s' if len(ids) > 1 else ''} {', '.join(str(i) for i in ids)}"

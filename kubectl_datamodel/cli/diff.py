@@ -2,36 +2,36 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from kubectl_datamodel import errors
-from kubectl_datamodel.cli import common, completion, flags, snapshot
+from kubectl_datamodel.cli import common, completion, flags
 from kubectl_datamodel.exit import ExitStatus
 from kubectl_datamodel.options import DEFAULT_CONCURRENCY, DEFAULT_QPS
 from kubectl_datamodel.render import output, text
 
 if TYPE_CHECKING:
-    from kubectl_datamodel import store
-    from kubectl_datamodel.drift import changes, sides
-    from kubectl_datamodel.store import refs
+    from kubectl_datamodel.drift import changes
 
 HELP = (
     "Report drift between two snapshots: what was added, removed and changed, and which "
     "changes break clients. OLD and NEW are snapshot ids, latest, latest~N, "
     "CONTEXT@latest[~N], or files written by `database export`; one alone is compared with "
-    "the newest snapshot of its context, none means the latest two. Exit status 3 when a "
-    "change is at or above --fail-on."
+    "the newest snapshot of its context, none means the latest two. Against manifests, only "
+    "the objects they declare are compared (--scope). With --base-dir, two manifest sets: what "
+    "a pull request changes, its impact counted in snapshot OLD. Exit status 3 when a change "
+    "is at or above --fail-on."
 )
 EPILOG = """
     kubectl datamodel diff 1 2 -o markdown --fail-on breaking
     kubectl datamodel diff latest --against-dir rendered/
+    kubectl datamodel diff latest --base-dir base/rendered --against-dir rendered/
     kubectl datamodel diff --component cert-manager -v
 """
 DEFAULT_REFS = ("latest~1", "latest")
@@ -41,6 +41,12 @@ def _severities(incomplete: str) -> list[str]:
     from kubectl_datamodel.drift import changes
 
     return [w for w in common.fail_on_words(changes.Severity) if w.startswith(incomplete)]
+
+
+def _scopes(incomplete: str) -> list[str]:
+    from kubectl_datamodel.cli import compared
+
+    return [s for s in compared.SCOPES if s.startswith(incomplete)]
 
 
 def _levels(incomplete: str) -> list[str]:
@@ -81,6 +87,38 @@ def diff(
     against_live: Annotated[
         bool, typer.Option("--against-live", help="Compare with the cluster now (not stored).")
     ] = False,
+    scope: Annotated[
+        str | None,
+        typer.Option(
+            "--scope",
+            metavar="SCOPE",
+            help="With --against-dir/--against-file: manifests (the default) compares only the "
+            "objects the manifests declare and lists the rest of the snapshot as not managed "
+            "here; cluster compares the whole snapshot, so what the manifests lack is removed.",
+            autocompletion=_scopes,
+            show_default=False,
+        ),
+    ] = None,
+    base_dir: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--base-dir",
+            metavar="DIR",
+            help="Compare these manifests (a pull request's base) with --against-dir/"
+            "--against-file (its head): what the change does, with the objects at risk counted "
+            "in snapshot OLD (default: the latest, when there is a database). Repeatable.",
+            show_default=False,
+        ),
+    ] = None,
+    base_file: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--base-file",
+            metavar="FILE",
+            help="Like --base-dir, for a file.",
+            show_default=False,
+        ),
+    ] = None,
     cluster_context: flags.SnapshotContext = None,
     fmt: Annotated[
         common.FindingsFormat,
@@ -185,43 +223,40 @@ def diff(
     db_path: flags.DbPath = None,
 ) -> int:
     from kubectl_datamodel import drift
-    from kubectl_datamodel.capture import files
-    from kubectl_datamodel.drift import changes, ignore, sides
+    from kubectl_datamodel.cli import compared
+    from kubectl_datamodel.drift import changes, ignore
     from kubectl_datamodel.store import refs
 
     threshold = common.fail_on(fail_on, changes.Severity)
     shown_from = _severity(severity, changes.Severity)
     rules = ignore.load(ignore_file) if ignore_file is not None else []
-    parsed = [refs.parse(word) for word in references or ()]
-    against = bool(against_dir or against_file or against_live)
-    _check_usage(parsed, against_dir or against_file, against_live)
+    asked = compared.Asked(
+        parsed=[refs.parse(word) for word in references or ()],
+        against_dir=against_dir or (),
+        against_file=against_file or (),
+        against_live=against_live,
+        base_dir=base_dir or (),
+        base_file=base_file or (),
+        scope=scope,
+    )
+    chosen_scope = asked.check()
     _markdown_limits(markdown_file or [], markdown_limit or [])
     # Manifests are read (and refused, when hostile) before the database is opened.
-    found = None
-    if against_dir or against_file:
-        limits = common.read_limits(read_limit or ())
-        flags = ("--against-dir", "--against-file")
-        found = files.read(against_dir or (), against_file or (), limits, flags)
-    with _database(ctx, db_path, parsed) as db:
-        old, new = _sides(db, parsed, cluster_context, against)
-        if new is None:  # --against-*: capture NEW like OLD was captured, and store nothing
-            options = common.capture_options(
-                from_dirs=against_dir,
-                from_files=against_file,
-                context=context or (None if against_live else old.side.cluster_context),
-                namespace=namespace if namespace is not None else old.namespace_filter,
-                all_namespaces=False,
-                components=old.components,
-                notes=None,
-                cluster=common.cluster_options(
-                    kubeconfig, context, request_timeout, concurrency, qps
-                ),
-            )
-            result = snapshot.capture_with_warnings(options, quiet=quiet, found=found)
-            label = "live" if against_live else "manifests"
-            new = sides.from_capture(result.snapshot, label, salt=_salt(db))
-        report = drift.diff(old, new, rules).only(at_least=shown_from, components=component or ())
-    hint = full_report_hint or _hint(references or [], against_dir, against_file, against_live)
+    manifests = compared.read(asked, read_limit or ())
+    capture = compared.Capture(
+        cluster=common.cluster_options(kubeconfig, context, request_timeout, concurrency, qps),
+        context=context,
+        namespace=namespace,
+        quiet=quiet,
+    )
+    with compared.database(ctx, db_path, asked) as db:
+        found = compared.resolve(db, asked, manifests, capture, cluster_context)
+        report = drift.diff(
+            found.old, found.new, rules, scope=chosen_scope, counts_from=found.counts_from
+        ).only(at_least=shown_from, components=component or ())
+    hint = full_report_hint or _hint(
+        references or [], against_dir, against_file, against_live, base_dir, base_file
+    )
     cuts = _markdown_limits(markdown_file or [], markdown_limit or [])
     markdown = _markdown(report, hint, threshold)
     for path, limit in zip(markdown_file or [], cuts, strict=False):
@@ -231,67 +266,6 @@ def diff(
     if threshold is not None and report.at_or_above(threshold):
         return ExitStatus.FINDINGS
     return ExitStatus.OK
-
-
-def _salt(db: store.Store | None) -> str:
-    if db is None:  # --against-* always compares with a stored snapshot
-        raise errors.UsageError("--against-dir, --against-file and --against-live need a database")
-    return db.salt
-
-
-def _check_usage(
-    parsed: list[refs.Ref], against_files: list[Path] | None, against_live: bool
-) -> None:
-    if len(parsed) > 2:
-        raise errors.UsageError(f"diff compares two snapshots; {len(parsed)} were given")
-    if against_files and against_live:
-        raise errors.UsageError(
-            "--against-live and --against-dir/--against-file exclude each other"
-        )
-    if (against_files or against_live) and len(parsed) == 2:
-        raise errors.UsageError(
-            "--against-dir, --against-file and --against-live compare ONE snapshot with "
-            "another source; give one reference (e.g. `diff latest --against-dir DIR`)"
-        )
-
-
-@contextlib.contextmanager
-def _database(
-    ctx: typer.Context, db_path: Path | None, parsed: list[refs.Ref]
-) -> Iterator[store.Store | None]:
-    """The database, unless both sides are export files: those compare without one."""
-    from kubectl_datamodel import store
-
-    if len(parsed) == 2 and all(r.path is not None for r in parsed):
-        yield None
-        return
-    with store.open_store(common.db_path(ctx, db_path)) as db:
-        yield db
-
-
-def _sides(
-    db: store.Store | None, parsed: list[refs.Ref], context: str | None, against: bool
-) -> tuple[sides.Records, sides.Records | None]:
-    """OLD and NEW as given; one reference alone is compared with its context's newest. NEW
-    is None when it comes from --against-*, which the caller captures."""
-    from kubectl_datamodel.drift import sides
-    from kubectl_datamodel.store import refs
-
-    if not parsed:
-        parsed = [refs.parse("latest")] if against else [refs.parse(t) for t in DEFAULT_REFS]
-    old = sides.resolve(parsed[0], db, context, common.note)
-    if against:
-        return old, None
-    if len(parsed) == 2:
-        return old, sides.resolve(parsed[1], db, context, common.note)
-    new = sides.resolve(refs.parse("latest"), db, old.side.cluster_context)
-    if new.side.snapshot_id == old.side.snapshot_id:
-        raise errors.UsageError(
-            f"diff {parsed[0].text}: snapshot {old.side.snapshot_id} is the newest of context "
-            f"{old.side.cluster_context}, so there is nothing newer to compare it with; name "
-            "two snapshots (diff OLD NEW) or compare with --against-dir or --against-live"
-        )
-    return old, new
 
 
 def _severity(text: str | None, scale: type[changes.Severity]) -> changes.Severity | None:
@@ -383,6 +357,10 @@ def _print_for_people(
     info = report.count(changes.Severity.INFO)
     if info and not every_change:
         common.print_lines(["", f"{text.plural(info, 'info change')} not listed: -v lists all."])
+    unmanaged = drift_text.unmanaged_line(report)
+    if unmanaged and not every_change:
+        common.print_lines([""])
+        common.say(unmanaged)
     for note in report.notes:
         common.note(note)
 
@@ -401,11 +379,15 @@ def _hint(
     against_dir: list[Path] | None,
     against_file: list[Path] | None,
     against_live: bool,
+    base_dir: list[Path] | None,
+    base_file: list[Path] | None,
 ) -> str:
     """The command that prints this comparison in full, for the comment's cut note."""
     words = list(references) or (
         ["latest"] if against_dir or against_file or against_live else list(DEFAULT_REFS)
     )
+    words += [f"--base-dir {d}" for d in base_dir or ()]
+    words += [f"--base-file {f}" for f in base_file or ()]
     words += [f"--against-dir {d}" for d in against_dir or ()]
     words += [f"--against-file {f}" for f in against_file or ()]
     words += ["--against-live"] if against_live else []

@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from kubectl_datamodel import errors
 from kubectl_datamodel.cli import common, flags
+from kubectl_datamodel.exit import ExitStatus
 from kubectl_datamodel.options import DEFAULT_CONCURRENCY, DEFAULT_QPS, CaptureOptions
 from kubectl_datamodel.render import output, text
 
 if TYPE_CHECKING:
     from kubectl_datamodel import model
-    from kubectl_datamodel.capture import files, inventory
+    from kubectl_datamodel.capture import files, fleet, inventory
 
 HELP = "Capture the cluster's inventory and store it as a snapshot."
 EPILOG = (
     "kubectl datamodel snapshot --from-dir examples/cluster-v1 --context demo "
-    '--notes "baseline" --include "namespaces;apps/v1/Deployment"'
+    '--notes "baseline" --include "namespaces;apps/v1/Deployment"\n'
+    "kubectl datamodel snapshot --contexts 'prod-*' --clusters-at-once 8"
 )
+CLUSTERS_AT_ONCE = 4
 
 
 class ResultFormat(str, enum.Enum):
@@ -38,6 +43,32 @@ def snapshot(
     from_file: flags.FromFile = None,
     kubeconfig: flags.Kubeconfig = None,
     context: flags.Context = None,
+    contexts: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--contexts",
+            metavar="GLOB",
+            help=(
+                "Capture every kubeconfig context matching GLOB ('prod-*'), several at once, "
+                "one snapshot each. Repeatable."
+            ),
+            show_default=False,
+        ),
+    ] = None,
+    all_contexts: Annotated[
+        bool, typer.Option("--all-contexts", help="Capture every kubeconfig context.")
+    ] = False,
+    clusters_at_once: Annotated[
+        int,
+        typer.Option(
+            "--clusters-at-once",
+            min=1,
+            max=64,
+            metavar="N",
+            help=f"With --contexts: clusters read at once, 1 to 64 (default {CLUSTERS_AT_ONCE}).",
+            show_default=False,
+        ),
+    ] = CLUSTERS_AT_ONCE,
     namespace: flags.Namespace = None,
     all_namespaces: flags.AllNamespaces = False,
     request_timeout: flags.RequestTimeout = "30s",
@@ -76,7 +107,7 @@ def snapshot(
             show_default=False,
         ),
     ] = ResultFormat.TABLE,
-) -> None:
+) -> ExitStatus:
     from kubectl_datamodel import contract, model
     from kubectl_datamodel.capture import includes
 
@@ -95,19 +126,99 @@ def snapshot(
         limits=read_limit,
         cluster=common.cluster_options(kubeconfig, context, request_timeout, concurrency, qps),
     )
+    if contexts or all_contexts:
+        if context is not None or options.offline:
+            given = "--context" if context is not None else "--from-dir/--from-file"
+            raise errors.UsageError(
+                f"--contexts and --all-contexts read many clusters; not with {given}"
+            )
+        return _snapshot_each(
+            options, contexts or ["*"], clusters_at_once, common.db_path(ctx, db_path), quiet, fmt
+        )
     result, summary = capture_and_store(options, common.db_path(ctx, db_path), quiet=quiet)
     if fmt is ResultFormat.NAME:
         common.print_lines([f"snapshot/{summary.id}"])
     elif fmt is ResultFormat.TABLE:
-        common.say(
-            f"snapshot {summary.id} stored: context {summary.cluster_context}, "
-            f"{text.plural(summary.crd_count, 'CRD')}, "
-            f"{text.plural(summary.operator_count, 'operator')}, "
-            f"{text.plural(summary.csv_count, 'CSV')}"
-        )
+        common.say(_stored_line(summary))
     else:
         body = {"snapshot": summary.as_dict(), "warnings": result.warnings}
         common.print_document(contract.envelope("SnapshotResult", body), output.Format(fmt.value))
+    return ExitStatus.OK
+
+
+def _stored_line(summary: model.SnapshotSummary) -> str:
+    return (
+        f"snapshot {summary.id} stored: context {summary.cluster_context}, "
+        f"{text.plural(summary.crd_count, 'CRD')}, "
+        f"{text.plural(summary.operator_count, 'operator')}, "
+        f"{text.plural(summary.csv_count, 'CSV')}"
+    )
+
+
+def _snapshot_each(
+    options: CaptureOptions,
+    patterns: list[str],
+    at_once: int,
+    path: Path,
+    quiet: bool,
+    fmt: ResultFormat,
+) -> ExitStatus:
+    """``snapshot --contexts``: capture the matching contexts several at once and store each
+    as it finishes, in a transaction of its own, so one cluster that fails (or a Ctrl-C) loses
+    no other cluster's snapshot. stderr gets a line per cluster as it ends; stdout what was
+    stored, as one snapshot would print it. Exit status 1 when any cluster failed."""
+    from kubectl_datamodel import contract, store
+    from kubectl_datamodel.capture import fleet
+
+    names = fleet.matching_contexts(options.cluster.kubeconfig, patterns)
+    done: list[tuple[fleet.Outcome, model.SnapshotSummary | None]] = []
+    with contextlib.ExitStack() as stack:
+        db: store.Store | None = None  # opened by the first capture that succeeds
+        for outcome in fleet.capture_each(options, names, at_once):
+            where = f"[{len(done) + 1}/{len(names)}] {outcome.context}"
+            if outcome.result is None:
+                common.say(f"error: {where}: {outcome.error}", err=True)
+                done.append((outcome, None))
+                continue
+            for message in outcome.result.warnings:
+                common.warn(f"context {outcome.context}: {message}")
+            if db is None:
+                db = stack.enter_context(store.open_store(path, create=True))
+            summary = db.summary(db.write_snapshot(outcome.result.snapshot))
+            done.append((outcome, summary))
+            if not quiet:
+                common.say(f"{where}: snapshot {summary.id} in {outcome.seconds:.1f} s", err=True)
+    stored = [summary for _, summary in done if summary is not None]
+    failed = [outcome.context for outcome, summary in done if summary is None]
+    if fmt is ResultFormat.NAME:
+        common.print_lines([f"snapshot/{s.id}" for s in stored])
+    elif fmt is ResultFormat.TABLE:
+        for summary in stored:
+            common.say(_stored_line(summary))
+    else:
+        body = {
+            "snapshots": [
+                {
+                    "context": outcome.context,
+                    "snapshot": summary.as_dict() if summary is not None else None,
+                    "warnings": outcome.result.warnings if outcome.result is not None else [],
+                    "error": str(outcome.error) if outcome.error is not None else None,
+                    "seconds": round(outcome.seconds, 3),
+                }
+                for outcome, summary in sorted(done, key=lambda d: names.index(d[0].context))
+            ],
+            "failed": failed,
+        }
+        document = contract.envelope("FleetSnapshotResult", body)
+        common.print_document(document, output.Format(fmt.value))
+    if failed:
+        listed = ", ".join(failed)
+        common.say(
+            f"error: {len(failed)} of {text.plural(len(names), 'context')} failed: {listed}",
+            err=True,
+        )
+        return ExitStatus.ERROR
+    return ExitStatus.OK
 
 
 def capture_and_store(

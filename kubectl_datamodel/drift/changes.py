@@ -68,11 +68,13 @@ class Severity(levels.Ranked):
 
 
 class Action(str, enum.Enum):
-    """What happened at a path: reversing the two sides swaps ADDED and REMOVED."""
+    """What happened at a path: reversing the two sides swaps ADDED and REMOVED. UNMANAGED is
+    not a change: an object of the cluster the manifests do not declare (``drift.scope``)."""
 
     ADDED = "added"
     REMOVED = "removed"
     CHANGED = "changed"
+    UNMANAGED = "unmanaged"
 
     @classmethod
     def between(cls, old: Any, new: Any) -> Action:
@@ -248,7 +250,9 @@ class Side:
     """One of the two things compared, described for the report's header.
 
     ``source`` is ``snapshot`` (stored), ``export`` (a `database export` file), ``manifests``
-    (files on disk, not stored) or ``cluster`` (read live, not stored).
+    (files on disk, not stored) or ``cluster`` (read live, not stored). ``role`` is ``base`` or
+    ``head`` when two manifest sets are compared (`diff --base-dir BASE --against-dir HEAD`):
+    what a pull request changes, with no cluster context of their own.
     """
 
     ref: str
@@ -257,12 +261,16 @@ class Side:
     timestamp: str | None = None
     snapshot_id: int | None = None
     location: str | None = None  # the export file, the manifest folders, or the API server
+    role: str | None = None  # base or head
 
     @property
     def label(self) -> str:
         if self.snapshot_id is not None:
             return f"snapshot {self.snapshot_id} ({self.cluster_context}, {self.timestamp})"
-        return f"{self.source} {self.location or self.ref} ({self.cluster_context})"
+        where = f"{self.source} {self.location or self.ref}"
+        if self.role is not None:
+            return f"{where} (base)" if self.role == "base" else where
+        return f"{where} ({self.cluster_context})"
 
     @property
     def named(self) -> str:
@@ -272,7 +280,7 @@ class Side:
             what = f"snapshot {self.snapshot_id}"
         else:
             what = f"{self.source} {self.location or self.ref}"
-        return f"{what} (context {self.cluster_context})"
+        return f"{what} ({self.role})" if self.role else f"{what} (context {self.cluster_context})"
 
     def as_dict(self) -> JSON:
         return {
@@ -282,17 +290,26 @@ class Side:
             "cluster_context": self.cluster_context,
             "timestamp": self.timestamp,
             "location": self.location,
+            "role": self.role,
         }
 
 
 @dataclasses.dataclass(frozen=True)
 class DriftReport:
+    """What changed from ``old`` to ``new``. Compared with manifests in their own scope
+    (``scope`` ``manifests``, ``drift.scope``), what the snapshot holds and the manifests do not
+    declare is ``unmanaged``: listed, never a change, so no --fail-on level counts it. With two
+    manifest sets, ``counts_from`` is the snapshot whose instance counts gave the impact."""
+
     old: Side
     new: Side
     changes: tuple[Change, ...]
     ignored: int = 0  # changes silenced by --ignore rules
     notes: tuple[str, ...] = ()  # what could not be compared, and why
-    components: tuple[Component, ...] = ()  # those with changes, or added or removed
+    components: tuple[Component, ...] = ()  # of the changes and the unmanaged objects
+    scope: str = "cluster"  # manifests: only what the new side's manifests declare
+    unmanaged: tuple[Change, ...] = ()  # rule scope.unmanaged, info: not compared
+    counts_from: Side | None = None  # the snapshot impact counted objects in, when not a side
 
     def count(self, severity: Severity) -> int:
         return sum(1 for c in self.changes if c.severity is severity)
@@ -317,12 +334,19 @@ class DriftReport:
                 for name in (c.name, c.key)
             )
         }
-        kept = tuple(
-            c
-            for c in self.changes
-            if c.component in wanted and (at_least is None or c.severity >= at_least)
-        )
-        shown = {c.component for c in kept}
+
+        def keep(found: tuple[Change, ...]) -> tuple[Change, ...]:
+            return tuple(
+                c
+                for c in found
+                if c.component in wanted and (at_least is None or c.severity >= at_least)
+            )
+
+        kept, unmanaged = keep(self.changes), keep(self.unmanaged)
+        shown = {c.component for c in (*kept, *unmanaged)}
         return dataclasses.replace(
-            self, changes=kept, components=tuple(c for c in self.components if c.key in shown)
+            self,
+            changes=kept,
+            unmanaged=unmanaged,
+            components=tuple(c for c in self.components if c.key in shown),
         )

@@ -6,7 +6,8 @@ whose stored content hashes agree is settled without reading its spec, since in 
 snapshot almost every record is unchanged. Specs that differ are read in one go per side, run
 through the kind's named rules, and what else changed is found field by field by ``leaves``.
 What one side did not capture, or could only partly read (a 403), is not compared at all: the
-report's notes say which side and why. docs/drift.md lists every rule.
+report's notes say which side and why. Against manifests, only what they declare is compared
+(``drift.scope``). docs/drift.md lists every rule.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from kubectl_datamodel import model
 from kubectl_datamodel.drift import changes, components, ignore, impact, leaves, matching, rules
+from kubectl_datamodel.drift import scope as manifest_scope
 from kubectl_datamodel.drift.changes import Action, Change
 from kubectl_datamodel.drift.matching import Entry
 from kubectl_datamodel.drift.rules.shape import KindRules
@@ -25,10 +27,22 @@ from kubectl_datamodel.drift.sides import Records
 JSON = dict[str, Any]
 
 
-def diff(old: Records, new: Records, silenced: Sequence[ignore.Rule] = ()) -> changes.DriftReport:
+def diff(
+    old: Records,
+    new: Records,
+    silenced: Sequence[ignore.Rule] = (),
+    *,
+    scope: str = manifest_scope.CLUSTER,
+    counts_from: Records | None = None,
+) -> changes.DriftReport:
     """Every change from ``old`` to ``new``, classified, sorted, and minus what the ignore
-    rules in ``silenced`` match. diff(a, a) is empty; diff(b, a) mirrors diff(a, b)."""
-    found: list[Change] = []
+    rules in ``silenced`` match. diff(a, a) is empty; diff(b, a) mirrors diff(a, b).
+
+    ``scope`` ``manifests``: ``new`` is manifests, and only the objects they declare are
+    compared; the rest of ``old`` is listed as not managed here (``drift.scope``). ``cluster``
+    and ``base`` (two manifest sets) compare both sides whole.
+    ``counts_from``: the snapshot whose instance counts give breaking changes their impact,
+    when neither side counted objects (two manifest sets: what a pull request changes)."""
     notes: list[str] = []
     with_specs = old.has_specs and new.has_specs
     if not with_specs:
@@ -36,9 +50,64 @@ def diff(old: Records, new: Records, silenced: Sequence[ignore.Rule] = ()) -> ch
             "an export without specs was compared: schemas and pod specs were not (export "
             "with --include-specs to compare them)"
         )
-    scope = _namespace_scope(old, new)
-    if scope.note:
-        notes.append(scope.note)
+    namespaces = _namespace_scope(old, new)
+    if namespaces.note:
+        notes.append(namespaces.note)
+    declared = manifest_scope.Declared(whole=scope != manifest_scope.MANIFESTS)
+    result = _every_kind(old, new, with_specs, namespaces, declared)
+    notes += result.notes
+    if result.unmanaged:
+        notes.append(manifest_scope.note(result.declared, result.unmanaged, old.side.named))
+    kept = ignore.apply(silenced, result.changes)
+    kept.sort(key=_order)
+    found_in = components.Components(old, new)
+    counts = impact.Counts(old, new, counts_from)
+    placed = [
+        dataclasses.replace(c, component=found_in.key_of(c), impact=counts.of(c)) for c in kept
+    ]
+    outside = [
+        dataclasses.replace(c, component=found_in.key_of(c))
+        for c in sorted(result.unmanaged, key=_order)
+    ]
+    if old.side.role is not None and counts_from is None and any(c.impact for c in placed):
+        notes.append(
+            "objects at risk not known: no snapshot to count them in (diff REF --base-dir ... "
+            "counts them in snapshot REF)"
+        )
+    return changes.DriftReport(
+        old=old.side,
+        new=new.side,
+        changes=tuple(placed),
+        ignored=len(result.changes) - len(kept),
+        notes=tuple(notes),
+        components=tuple(found_in.of_changes([*placed, *outside])),
+        scope=scope,
+        unmanaged=tuple(outside),
+        counts_from=counts_from.side if counts_from is not None else None,
+    )
+
+
+@dataclasses.dataclass
+class _Found:
+    """What comparing every kind gave: the changes, what the manifests do not declare, the
+    notes on what could not be compared, and how many objects of the new side were."""
+
+    changes: list[Change] = dataclasses.field(default_factory=list)
+    unmanaged: list[Change] = dataclasses.field(default_factory=list)
+    notes: list[str] = dataclasses.field(default_factory=list)
+    declared: int = 0
+
+
+def _every_kind(
+    old: Records,
+    new: Records,
+    with_specs: bool,
+    namespaces: _NamespaceScope,
+    declared: manifest_scope.Declared,
+) -> _Found:
+    """Each kind's comparable entries, in ``namespaces`` and, of the old side, in what the
+    manifests declare, compared by the kind's rules."""
+    found = _Found()
     for kind in model.KINDS:
         compared = set()
         for component, title in _captured(kind, old, new):
@@ -46,25 +115,18 @@ def diff(old: Records, new: Records, silenced: Sequence[ignore.Rule] = ()) -> ch
             if note is None:
                 compared.add(component)
             else:
-                notes.append(note)
-        if compared:
-            given = rules.BY_SECTION[kind.section]
-            found += _compared(kind, given, old, new, with_specs, compared, scope)
-    kept = ignore.apply(silenced, found)
-    kept.sort(key=_order)
-    found_in = components.Components(old, new)
-    counts = impact.Counts(old, new)
-    placed = [
-        dataclasses.replace(c, component=found_in.key_of(c), impact=counts.of(c)) for c in kept
-    ]
-    return changes.DriftReport(
-        old=old.side,
-        new=new.side,
-        changes=tuple(placed),
-        ignored=len(found) - len(kept),
-        notes=tuple(notes),
-        components=tuple(found_in.of_changes(placed)),
-    )
+                found.notes.append(note)
+        if not compared:
+            continue
+        given = rules.BY_SECTION[kind.section]
+        new_entries = _comparable(kind, new, compared, namespaces)
+        old_entries, unmanaged = declared.split(
+            given, _comparable(kind, old, compared, namespaces), new_entries
+        )
+        found.unmanaged += unmanaged
+        found.declared += len(new_entries)
+        found.changes += _compared(given, old, new, with_specs, old_entries, new_entries)
+    return found
 
 
 def _captured(kind: model.RecordKind, old: Records, new: Records) -> list[tuple[str, str]]:
@@ -111,21 +173,16 @@ def _order(change: Change) -> tuple[Any, ...]:
 
 
 def _compared(
-    kind: model.RecordKind,
     given: KindRules,
     old: Records,
     new: Records,
     with_specs: bool,
-    components: set[str],
-    scope: _NamespaceScope,
+    old_entries: Sequence[Entry],
+    new_entries: Sequence[Entry],
 ) -> list[Change]:
-    """One kind's changes, by the steps ``KindRules`` describes, over the records of the
-    ``components`` that can be compared."""
-    matched = matching.match(
-        _comparable(kind, old, components, scope),
-        _comparable(kind, new, components, scope),
-        given.pairings,
-    )
+    """One kind's changes, by the steps ``KindRules`` describes, over the entries that can be
+    compared."""
+    matched = matching.match(old_entries, new_entries, given.pairings)
     found = [given.presence(r, Action.ADDED) for r in matched.added]
     found += [given.presence(r, Action.REMOVED) for r in matched.removed]
     for (o, _), (n, _) in matched.pairs:

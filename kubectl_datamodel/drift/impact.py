@@ -5,7 +5,8 @@ what decides whether a pull request may merge. Counts come from the side where t
 were: the old one for what a change takes away (a CRD, a version), the new one for a rule the
 objects must now meet (a required field), falling back to the other side when one is not known.
 Operators and CSVs hit the objects of the CRDs they manage. Manifests hold few custom
-resources, so there the count is usually not known, and says so.
+resources, so there the count is usually not known, and says so; when two manifest sets are
+compared (what a pull request changes), the counts come from a snapshot of the cluster instead.
 """
 
 from __future__ import annotations
@@ -22,12 +23,14 @@ _VERSION_AT = re.compile(r"versions\[([^\]]+)\]")
 
 
 class Counts:
-    """Both sides' instance counts, and what each operator and CSV manages."""
+    """Both sides' instance counts, and what each operator and CSV manages; with
+    ``counts_from``, the instance counts of that snapshot stand for both sides'."""
 
-    def __init__(self, old: Records, new: Records) -> None:
+    def __init__(self, old: Records, new: Records, counts_from: Records | None = None) -> None:
         sides = (old, new)
+        counted = (counts_from, counts_from) if counts_from is not None else sides
         self._crds: tuple[dict[str, model.CrdRecord], ...] = tuple(
-            {crd.name: crd for crd, _ in r.of("crds")} for r in sides
+            {crd.name: crd for crd, _ in r.of("crds")} for r in counted
         )
         self._operators: tuple[dict[tuple[str | None, str], model.OperatorRecord], ...] = tuple(
             {(o.namespace, o.name): o for o, _ in r.of("operators")} for r in sides

@@ -148,9 +148,12 @@ def from_export(path: Path, ref_text: str) -> Records:
     )
 
 
-def from_capture(snapshot: model.Snapshot, ref_text: str, salt: str) -> Records:
+def from_capture(
+    snapshot: model.Snapshot, ref_text: str, salt: str, role: str | None = None
+) -> Records:
     """A capture that is compared but not stored: manifests on disk or the cluster now,
-    its redacted values salted with the database's ``salt``."""
+    its redacted values salted with the database's ``salt`` (or, with no database, one salt
+    for both sides). ``role``: ``base`` or ``head`` when two manifest sets are compared."""
     info = snapshot.cluster_info
     side = changes.Side(
         ref=ref_text,
@@ -158,6 +161,7 @@ def from_capture(snapshot: model.Snapshot, ref_text: str, salt: str) -> Records:
         cluster_context=snapshot.cluster_context,
         timestamp=snapshot.timestamp,
         location=", ".join(info.inputs) if info.inputs else info.server,
+        role=role,
     )
     return Records.in_memory(
         side,

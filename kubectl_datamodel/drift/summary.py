@@ -147,3 +147,14 @@ def folded(report: DriftReport, severity: Severity) -> list[Fold]:
 def rules_of(folds: Sequence[Fold]) -> list[str]:
     """The rules of ``folds``, each once, in order."""
     return list(dict.fromkeys(f.first.rule for f in folds))
+
+
+def unmanaged(report: DriftReport) -> list[Fold]:
+    """What the manifests do not declare, folded per component and kind, the largest first:
+    a reviewer needs to see which parts of the cluster a repository leaves to others, not
+    each object."""
+    names = {c.key: c.name for c in report.components}
+    return sorted(
+        fold(report.unmanaged, lambda c: (c.component, c.kind)),
+        key=lambda f: (-f.count, names.get(f.first.component, f.first.component), f.first.kind),
+    )

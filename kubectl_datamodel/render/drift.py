@@ -19,6 +19,7 @@ from typing import Any
 
 from kubectl_datamodel import contract, model
 from kubectl_datamodel.drift import changes, summary
+from kubectl_datamodel.drift import scope as drift_scope
 from kubectl_datamodel.drift.rules import catalog
 from kubectl_datamodel.render import text
 
@@ -48,7 +49,13 @@ def document(report: changes.DriftReport, *, fail_on: changes.Severity | None) -
         "changes": [c.as_dict() for c in report.changes],
         "notes": list(report.notes),
         "components": [_component_dict(line) for line in summary.components(report)],
-        "rules": {rule: catalog.why(rule) for rule in sorted({c.rule for c in report.changes})},
+        "rules": {
+            rule: catalog.why(rule)
+            for rule in sorted({c.rule for c in (*report.changes, *report.unmanaged)})
+        },
+        "scope": report.scope,
+        "unmanaged": [c.as_dict() for c in report.unmanaged],
+        "counts_from": report.counts_from.as_dict() if report.counts_from else None,
     }
     return contract.envelope("DriftReport", body)
 
@@ -78,6 +85,7 @@ def _summary_dict(report: changes.DriftReport, fail_on: changes.Severity | None)
         "by_kind": {kind: _counts(found) for kind, found in by_kind.items()},
         "fail_on": fail_on.label if fail_on is not None else "none",
         "failed": fail_on is not None and bool(report.at_or_above(fail_on)),
+        "unmanaged": len(report.unmanaged),
     }
 
 
@@ -89,12 +97,24 @@ def _counts(found: Sequence[changes.Change]) -> dict[str, int]:
 
 
 def tables(report: changes.DriftReport) -> list[model.Table]:
-    """One table per kind with changes, breaking rows first, so the worst news is on top."""
+    """One table per kind with changes, breaking rows first, so the worst news is on top; then
+    what the manifests do not declare, one object a line."""
     columns = ["SEVERITY", "NAME", "CHANGE", "WHERE", "OLD → NEW"]
-    return [
+    found = [
         model.Table.of(columns, [_table_row(c) for c in _ranked(found)], title=_title(kind))
         for kind, found in _by_kind(report.changes, every_kind=False).items()
     ]
+    if report.unmanaged:
+        rows = [
+            [
+                text.visible(c.kind),
+                text.visible(c.subject),
+                text.visible(_component_name(report, c)),
+            ]
+            for c in report.unmanaged
+        ]
+        found.append(model.Table.of(["KIND", "NAME", "COMPONENT"], rows, title=UNMANAGED_TITLE))
+    return found
 
 
 def _table_row(change: changes.Change) -> list[str]:
@@ -179,7 +199,18 @@ def folded_table(report: changes.DriftReport, severity: changes.Severity) -> mod
     return model.Table.of(FOLDED_COLUMNS, rows, title=title, name=f"drift-{severity.label}")
 
 
+def unmanaged_line(report: changes.DriftReport) -> str | None:
+    """The terminal's count of what the manifests do not declare, as it counts info."""
+    if not report.unmanaged:
+        return None
+    return (
+        f"{text.plural(len(report.unmanaged), 'object')} of {report.old.named} not managed "
+        "here (not in the manifests, not compared): -v lists them."
+    )
+
+
 BREAKING_TITLE = "Breaking changes"
+UNMANAGED_TITLE = "Not managed here"
 BREAKING_COLUMNS = ["IMPACT", "COMPONENT", "NAME", "CHANGE", "WHERE", "OLD → NEW"]
 FOLDED_COLUMNS = ["COMPONENT", "CHANGE", "COUNT", "IN", "FOR EXAMPLE"]
 
@@ -208,6 +239,15 @@ def _folded_row(fold: summary.Fold, report: changes.DriftReport) -> list[Any]:
         within,
         f"{text.visible(first.subject)} {_where(first)}" if len(subjects) > 1 else _where(first),
     ]
+
+
+def _unmanaged_row(
+    fold: summary.Fold, report: changes.DriftReport, show: Callable[[str], str]
+) -> list[Any]:
+    first = fold.first
+    examples = ", ".join(show(s) for s in fold.subjects[: summary.EXAMPLES])
+    more = ", …" if fold.count > summary.EXAMPLES else ""
+    return [show(_component_name(report, first)), show(first.kind), fold.count, examples + more]
 
 
 def impact_text(impact: changes.Impact | None) -> str:
@@ -261,7 +301,9 @@ def _summary_text(report: changes.DriftReport, show: Callable[[str], str]) -> st
     counts = ", ".join(text.level_count(report.count(s), s) for s in SEVERITIES)
     total = text.plural(len(report.changes), "change")
     also = f", {report.ignored:,} ignored" if report.ignored else ""
-    return f"{counts} ({total}{also}) between {sides}"
+    counted = report.counts_from
+    objects = f", objects counted in {show(counted.label)}" if counted else ""
+    return f"{counts} ({total}{also}) between {sides}{objects}"
 
 
 # -- the pull-request comment ------------------------------------------------------------------
@@ -291,8 +333,10 @@ def markdown(
         _breaking_section(report),
         _folded_section(report, changes.Severity.WARNING),
         _folded_section(report, changes.Severity.INFO),
+        _unmanaged_section(report),
     ]
-    # Drop detail from the end until the rest fits: info, then warnings, then breaking rows.
+    # Drop detail from the end until the rest fits: what is not managed here, info, then
+    # warnings, then breaking rows.
     for dropped in range(len(sections)):
         kept = sections[: len(sections) - dropped]
         left_out = sections[len(sections) - dropped :]
@@ -311,6 +355,13 @@ class _Section:
     text: str
     severity: changes.Severity
     count: int
+    noun: str = ""  # what it counts, when not changes of its severity
+
+    @property
+    def what(self) -> str:
+        if self.noun:
+            return f"{self.count:,} {self.noun}"
+        return text.level_count(self.count, self.severity)
 
 
 def _head(report: changes.DriftReport, fail_on: changes.Severity | None) -> str:
@@ -452,11 +503,41 @@ def _markdown_folded_row(fold: summary.Fold, report: changes.DriftReport) -> str
     return "| " + " | ".join(cells) + " |\n"
 
 
+def _unmanaged_section(report: changes.DriftReport) -> _Section:
+    """What the manifests do not declare, folded per component and kind, collapsed: not
+    compared, so last, and the first detail to go when the comment is too long."""
+    folds = summary.unmanaged(report)
+    info = changes.Severity.INFO
+    noun = "objects not managed here" if len(report.unmanaged) != 1 else "object not managed here"
+    if not folds:
+        return _Section("", info, 0, noun)
+    rows = "".join(_markdown_unmanaged_row(f, report) for f in folds)
+    count = len(report.unmanaged)
+    side = text.markdown(report.old.named)
+    title = (
+        f"{text.icon(info)} {count:,} {noun}: in {side}, not in the manifests, not compared "
+        f"(`{drift_scope.UNMANAGED}`)"
+    )
+    return _Section(
+        f"\n<details>\n<summary>{title}</summary>\n\n{UNMANAGED_HEADER}{rows}\n</details>\n",
+        info,
+        count,
+        noun,
+    )
+
+
+UNMANAGED_HEADER = "| component | kind | count | for example |\n| --- | --- | ---: | --- |\n"
+
+
+def _markdown_unmanaged_row(fold: summary.Fold, report: changes.DriftReport) -> str:
+    component, kind, count, examples = _unmanaged_row(fold, report, text.markdown)
+    return f"| {component} | {kind} | {count:,} | {examples} |\n"
+
+
 def _left_out(section: _Section, full_report_hint: str) -> str:
-    what = text.level_count(section.count, section.severity)
     return (
-        f"\n{text.icon(section.severity)} {what} not shown here, to keep the comment under "
-        f"GitHub's limit. Full report: {full_report_hint}\n"
+        f"\n{text.icon(section.severity)} {section.what} not shown here, to keep the comment "
+        f"under GitHub's limit. Full report: {full_report_hint}\n"
     )
 
 

@@ -106,24 +106,48 @@ class Store:
     def write_snapshot(self, snapshot: model.Snapshot) -> int:
         """Store a snapshot in one transaction and return its id: all of it, or none of it."""
         with self.transaction() as commit:
-            inserted = self._writer.table("inventory_snapshots").insert(rows.snapshot_row(snapshot))
-            snapshot_id = int(inserted.last_pk)
+            snapshot_id = self._insert(snapshot)
             commit.what = f"snapshot {snapshot_id} (context {snapshot.cluster_context}) was stored"
-            for section in rows.SECTIONS:
-                records = getattr(snapshot, section.name)
-                record_ids = self._store_records(section, records)
-                links = [
-                    {
-                        "snapshot_id": snapshot_id,
-                        "record_id": rid,
-                        **self._salted(section.link_columns(r)),
-                    }
-                    for r, rid in zip(records, record_ids, strict=True)
-                ]
-                self._writer.table(section.links).insert_all(links, batch_size=500)
-            self._writer.table("capture_warnings").insert_all(
-                {"snapshot_id": snapshot_id, "message": m} for m in snapshot.warnings
-            )
+        return snapshot_id
+
+    @_translated
+    def write_snapshots(
+        self, snapshots: Iterable[model.Snapshot], keep: Callable[[model.Snapshot], bool]
+    ) -> list[int]:
+        """Store each of ``snapshots`` that ``keep`` accepts (it may read this database, and
+        sees the ones stored before it), all in one transaction: all of them, or none. The
+        iterable may read them lazily (from another database), one at a time."""
+        stored: list[int] = []
+        with self.transaction() as commit:
+            for snapshot in snapshots:
+                if keep(snapshot):
+                    stored.append(self._insert(snapshot))
+            if stored:
+                ids = ", ".join(map(str, stored))
+                several = len(stored) > 1
+                commit.what = (
+                    f"snapshot{'s' if several else ''} {ids} {'were' if several else 'was'} stored"
+                )
+        return stored
+
+    def _insert(self, snapshot: model.Snapshot) -> int:
+        inserted = self._writer.table("inventory_snapshots").insert(rows.snapshot_row(snapshot))
+        snapshot_id = int(inserted.last_pk)
+        for section in rows.SECTIONS:
+            records = getattr(snapshot, section.name)
+            record_ids = self._store_records(section, records)
+            links = [
+                {
+                    "snapshot_id": snapshot_id,
+                    "record_id": rid,
+                    **self._salted(section.link_columns(r)),
+                }
+                for r, rid in zip(records, record_ids, strict=True)
+            ]
+            self._writer.table(section.links).insert_all(links, batch_size=500)
+        self._writer.table("capture_warnings").insert_all(
+            {"snapshot_id": snapshot_id, "message": m} for m in snapshot.warnings
+        )
         return snapshot_id
 
     def _store_records(self, section: rows.Section, records: Sequence[Any]) -> list[int]:

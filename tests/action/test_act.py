@@ -27,7 +27,8 @@ from tests.support.actrunner import ActRunner
 from tests.support.examplecluster import TOKEN, build_cluster
 from tests.support.fakeapi import FakeApiServer
 from tests.support.fakegithub import FakeGitHub, FakeGitHubServer
-from tests.support.paths import CLUSTER_V1, ROOT
+from tests.support.kubeconfig import write_kubeconfig
+from tests.support.paths import CLUSTER_V1, CLUSTER_V2, ROOT
 from tests.support.releaseserver import ReleaseServer
 
 pytestmark = pytest.mark.act
@@ -544,6 +545,102 @@ def test_the_release_binary_is_installed_checked_and_then_cached(github, tmp_pat
     [error] = refused.annotations("error")
     assert error.startswith(f"{archive.name} does not match the release's SHA256SUMS")
     assert not any((tmp_path / "act-2" / "tool_cache").glob("kubectl-datamodel/*/*/kubectl-*"))
+
+
+# -- what a pull request's drift compares ---------------------------------------------------------
+
+
+def folder_files(target: str, *sources: Path) -> dict[str, str]:
+    """The YAML files of ``sources`` as checkout files under ``target``, one folder each."""
+    return {
+        f"{target}/{source.parent.name}-{source.name}/{path.name}": path.read_text()
+        for source in sources
+        for path in sorted(source.glob("*.yaml"))
+    }
+
+
+def test_a_partial_repository_is_compared_only_where_it_declares_objects(runner, github, tmp_path):
+    """A repository with cert-manager and gateway-api, on a cluster that runs much more: no
+    breaking removal of prometheus-operator's CRDs and the rest, which are listed as not
+    managed here; `fail-on: breaking` passes. The base commit has no `deploy` yet (this pull
+    request adds it), so the run compares with the snapshot and says so."""
+    gh = github.github
+    publish_history(gh, tmp_path, "examples/cluster-v1")
+    managed = [
+        CLUSTER_V2 / part / project
+        for part in ("crds", "operators")
+        for project in ("cert-manager", "gateway-api")
+    ]
+    result = runner.run(
+        {"mode": "diff", "manifests": "deploy", "context": "demo", "fail-on": "breaking"},
+        event="pull_request",
+        payload=pull_request_event(),
+        secrets={"GITHUB_TOKEN": gh.token},
+        files=folder_files("deploy", *managed),
+        base_files={},
+    )
+    assert result.succeeded, result.log
+    report = result.report
+    assert report["scope"] == "manifests"
+    assert report["summary"]["breaking"] == 0 and report["summary"]["unmanaged"] == 63
+    assert result.outputs["compared"] == "snapshot" and result.outputs["breaking"] == "0"
+    assert any(
+        "has no deploy (this pull request adds it)" in n for n in result.annotations("notice")
+    )
+    assert "has no deploy (this pull request adds it): the manifests are compared" in result.summary
+    [comment] = ours(gh)
+    body = comment["body"]
+    assert "✅ **Passes `--fail-on breaking`.**" in body
+    assert "63 objects not managed here" in body
+    assert "50 CRDs, 10 operators and 3 ClusterServiceVersions of snapshot 1" in body
+    assert "`crd.removed`" not in body
+
+
+def live_history(gh: FakeGitHub, tmp_path: Path) -> None:
+    """A snapshot of the test API server as the history: strimzi 0.45.0 runs 3 Kafkas and 4
+    KafkaMirrorMakers there, beside cert-manager, external-secrets and OLM."""
+    cluster = build_cluster()
+    cluster.generate("kafkamirrormakers.kafka.strimzi.io", 4, namespaces=("kafka",))
+    database = tmp_path / "live.db"
+    with FakeApiServer(cluster, token=TOKEN) as kube:
+        config = write_kubeconfig(tmp_path / "config", kube.url, context="demo", token=TOKEN)
+        subprocess.run(
+            [TOOL, "snapshot", "--kubeconfig", str(config), "--db-path", str(database), "-q"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+    gh.add_artifact(ARTIFACT, {"inventory.db": database.read_bytes()}, run_id=1)
+
+
+def test_a_pull_request_is_compared_with_its_base(runner, github, tmp_path):
+    """The pull request upgrades strimzi 0.45.0 to 1.0.0: the action takes the base commit from
+    the event, its `deploy` from git, and reports what the pull request changes, the objects at
+    risk counted in the snapshot; what only the cluster runs is not mentioned."""
+    gh = github.github
+    live_history(gh, tmp_path)
+    result = runner.run(
+        {"mode": "diff", "manifests": "deploy", "context": "demo", "fail-on": "breaking"},
+        event="pull_request",
+        payload=pull_request_event(),
+        secrets={"GITHUB_TOKEN": gh.token},
+        base_files=folder_files("deploy", CLUSTER_V1 / "crds" / "strimzi"),
+        files=folder_files("deploy", CLUSTER_V2 / "crds" / "strimzi"),
+    )
+    assert not result.succeeded  # fail-on breaking, after the comment is out
+    assert result.outputs["compared"] == "base" and result.outputs["snapshot-id"] == "1"
+    report = result.report
+    assert report["scope"] == "base" and report["counts_from"]["snapshot_id"] == 1
+    assert (report["old"]["role"], report["new"]["role"]) == ("base", "head")
+    (removed,) = [c for c in report["changes"] if c["rule"] == "crd.removed"]
+    assert removed["name"] == "kafkamirrormakers.kafka.strimzi.io"
+    assert removed["impact"]["objects"] == 4
+    assert all("strimzi.io" in c["name"] for c in report["changes"])
+    [comment] = ours(gh)
+    body = comment["body"]
+    assert "❌ **Fails `--fail-on breaking`.**" in body
+    assert r"| 4 objects | kafka\.strimzi\.io | kafkamirrormakers\.kafka\.strimzi\.io |" in body
+    assert r"\(base\) and manifests deploy, objects counted in snapshot 1 \(demo" in body
+    assert "cert\\-manager" not in body and "not managed here" not in body
+    assert any("fail-on breaking" in e for e in result.annotations("error"))
 
 
 # -- bad input ------------------------------------------------------------------------------------

@@ -61,11 +61,22 @@ def write(tmp_path):
     return writer
 
 
-@pytest.mark.parametrize("command", ["snapshot", "diff"])
-def test_an_alias_bomb_is_refused_before_the_database_is_touched(command, run, write, db_path):
+@pytest.mark.parametrize(
+    ("command", "flags"),
+    [
+        ("snapshot", ("--from-file", "{bomb}")),
+        ("diff", ("--against-file", "{bomb}")),
+        ("diff", ("--base-file", "{bomb}", "--against-dir", str(CLUSTER_V1))),
+        ("diff", ("--base-dir", str(CLUSTER_V1), "--against-file", "{bomb}")),
+    ],
+    ids=["snapshot", "diff", "diff-base", "diff-head"],
+)
+def test_an_alias_bomb_is_refused_before_the_database_is_touched(
+    command, flags, run, write, db_path
+):
     bomb = write("bomb.yaml", alias_bomb())
-    args = ("--from-file",) if command == "snapshot" else ("--against-file",)
-    result = run(command, *args, bomb, "--db-path", db_path)
+    args = [str(bomb) if flag == "{bomb}" else flag for flag in flags]
+    result = run(command, *args, "--db-path", db_path)
     line = one_line_error(result, f"{bomb}:", "aliases expand to more than 100,000 nodes")
     assert "--read-limit aliases=N" in line
     assert not db_path.parent.exists()

@@ -10,6 +10,7 @@ import typing
 import pytest
 
 from tests.support import commands
+from tests.support.paths import CLUSTER_V1
 
 # Values that are strings to Typer but read by us, by the name of the value: a bad one must be
 # refused as the command line is read, whether or not the command comes to use it.
@@ -199,6 +200,8 @@ def test_a_path_that_is_not_there_is_one_line_naming_it(
     words = command_line(path, command, option, str(missing), tmp_path)
     if path == ("diff",):
         words[1:1] = ["1"]  # one snapshot, compared with what the option gives
+    if option.opts[0].startswith("--base"):
+        words += ["--against-dir", str(CLUSTER_V1)]  # the head the base is compared with
     result = run(*words, "--db-path", stored_v1_v2)
     assert result.exit_code in (1, 2), result
     lines = result.stderr.splitlines()
@@ -210,5 +213,5 @@ def test_a_path_that_is_not_there_is_one_line_naming_it(
         if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", lines[0])
     }
     assert named <= {*option.opts, "--from-dir", "--against-dir"}, lines[0]  # (use --...-dir)
-    if option.opts[0].startswith(("--from", "--against")):
+    if option.opts[0].startswith(("--from", "--against", "--base")):
         assert lines[0].startswith(f"error: {option.opts[0]} {missing}: ")

@@ -337,6 +337,23 @@ def test_two_kubeconfig_files_merge_as_kubectl_merges_them(
     assert [bool(r["warnings"]) for r in (first, second, chosen)] == [True, False, True]
 
 
+def test_two_contexts_in_one_run_are_two_snapshots(real_cluster, viewer_kubeconfig, tmp_path):
+    """snapshot --all-contexts over the admin's and the viewer's contexts of the one server:
+    read at once, one snapshot each; the viewer's is partial, its CRDs the same."""
+    database = tmp_path / "inventory.db"
+    env = {"KUBECONFIG": f"{real_cluster.kubeconfig}{os.pathsep}{viewer_kubeconfig}"}
+    result = cli("snapshot", "--all-contexts", "-o", "json", "--db-path", database, env=env)
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["failed"] == []
+    by_context = {s["context"]: s for s in document["snapshots"]}
+    assert sorted(by_context) == ["test-cluster", "viewer"]
+    admin, viewer = by_context["test-cluster"]["snapshot"], by_context["viewer"]["snapshot"]
+    assert admin["crd_count"] == viewer["crd_count"] > 0
+    assert (admin["partial"], bool(viewer["partial"])) == ([], True)
+    assert len(result.stderr.splitlines()) >= 2  # a line per cluster, and the viewer's warnings
+
+
 def test_the_script_is_idempotent_and_stops_only_what_it_started(real_cluster, tmp_path):
     """A second cluster beside the session's: up twice, down twice, a recycled pid spared."""
     folder = tmp_path / "second"

@@ -3,9 +3,10 @@ and no line for a rule that no longer exists.
 
 The rule ids are found two ways, so that a new rule without a why fails here whether or not the
 test data reaches it: read from the rules' source (the literal ids, the templates that build
-the others, the prefixes of ``Subject.presence``), and collected from every change the real
-upgrades give (``real_changes``). Each way checks the other: what the data gives must be what
-the source says.
+the others, the prefixes of ``Subject.presence``; and ``drift.scope``, whose one rule lists what
+manifests do not declare), and collected from every change the real upgrades give
+(``real_changes``). Each way checks the other: what the data gives must be what the source
+says.
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ from pathlib import Path
 
 import pytest
 
-from kubectl_datamodel.drift import changes, rules
+from kubectl_datamodel.drift import changes, rules, scope
 from kubectl_datamodel.drift.rules import catalog, schema
 from tests.support.paths import ROOT
 
 SOURCES = (
     *sorted(p for p in Path(rules.__file__).parent.glob("*.py") if p.name != "catalog.py"),
     Path(changes.__file__),
+    Path(scope.__file__),
 )
 DOCS = ROOT / "docs" / "drift.md"
 # The calls a rule id is handed to as the first argument: Subject.change, Subject.presence (a
@@ -62,7 +64,9 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
     "csv.{field}": ("csv.owned", "csv.required"),  # csvs._api_changes' fields
     "node.{field}": ("node.capacity", "node.allocatable"),  # extras._capacity's fields
 }
-RULE_ID = re.compile(rf"(?:{'|'.join(map(re.escape, (*PREFIXES, 'schema')))})(?:\.[A-Za-z][\w-]*)+")
+OTHER_PREFIXES = ("schema", "scope")  # rule ids not built by presence
+_ALTERNATIVES = "|".join(map(re.escape, (*PREFIXES, *OTHER_PREFIXES)))
+RULE_ID = re.compile(rf"(?:{_ALTERNATIVES})(?:\.[A-Za-z][\w-]*)+")
 
 
 def _templates() -> set[str]:

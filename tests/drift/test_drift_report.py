@@ -137,6 +137,9 @@ def test_document_keys_are_the_contract():
         "notes",
         "components",
         "rules",
+        "scope",
+        "unmanaged",
+        "counts_from",
     ]
     assert document["apiVersion"] == "kubectl-datamodel/v1"
     assert document["kind"] == "DriftReport"
@@ -148,6 +151,7 @@ def test_document_keys_are_the_contract():
         "cluster_context",
         "timestamp",
         "location",
+        "role",
     ]
     assert list(document["summary"]) == [
         "drift",
@@ -159,6 +163,7 @@ def test_document_keys_are_the_contract():
         "by_kind",
         "fail_on",
         "failed",
+        "unmanaged",
     ]
     assert list(document["changes"][0]) == [
         "kind",
@@ -207,6 +212,7 @@ def test_document_summary_counts_every_kind_and_keeps_the_producers_order():
         },
         "fail_on": "breaking",
         "failed": True,
+        "unmanaged": 0,
     }
     assert [c["rule"] for c in document["changes"]] == [c.rule for c in ALL]
     assert document["changes"][3] == {
@@ -253,6 +259,7 @@ def test_document_without_drift():
         "by_kind": {"CRD": zeros, "Operator": zeros, "CSV": zeros},
         "fail_on": "none",
         "failed": False,
+        "unmanaged": 0,
     }
     assert document["changes"] == [] and document["notes"] == []
     assert document["components"] == [] and document["rules"] == {}

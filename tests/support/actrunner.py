@@ -14,6 +14,7 @@ given to a folder the test reads: the database hand-over the real one does.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import shutil
@@ -176,14 +177,21 @@ class ActRunner:
         payload: dict[str, Any] | None = None,
         secrets: dict[str, str] | None = None,
         files: dict[str, str] | None = None,
+        base_files: dict[str, str] | None = None,
         run_id: int = 1,
     ) -> ActRun:
         """Run the action with ``inputs`` on ``event``; ``files`` are added to the checkout
-        (path → text), ``secrets`` are the workflow's secrets (GITHUB_TOKEN among them)."""
+        (path → text), ``secrets`` are the workflow's secrets (GITHUB_TOKEN among them).
+        ``base_files`` make a pull request: the checkout's history starts with a base commit
+        holding them, which the head commit replaces with ``files``, and the payload's
+        ``pull_request.base.sha`` names it."""
         self.runs += 1
         repo = self.work / f"repo-{self.runs}"
         out = self.work / f"out-{self.runs}"
-        self._checkout(repo, files or {})
+        base_sha = self._checkout(repo, files or {}, base_files)
+        if base_sha is not None:
+            payload = copy.deepcopy(payload or {})
+            payload.setdefault("pull_request", {}).setdefault("base", {})["sha"] = base_sha
         (repo / ".github" / "workflows").mkdir(parents=True)
         (repo / ".github" / "workflows" / "test.yml").write_text(_workflow(inputs))
         event_file = self.work / f"event-{self.runs}.json"
@@ -213,7 +221,11 @@ class ActRunner:
         records = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
         return ActRun(result.returncode, records, result.stderr, out, result.stdout)
 
-    def _checkout(self, repo: Path, files: dict[str, str]) -> None:
+    def _checkout(
+        self, repo: Path, files: dict[str, str], base_files: dict[str, str] | None
+    ) -> str | None:
+        """The checkout, committed; with ``base_files``, on top of a base commit holding them,
+        whose sha is returned."""
         repo.mkdir(parents=True)
         ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
         for name in CHECKOUT:
@@ -222,13 +234,28 @@ class ActRunner:
                 shutil.copytree(source, repo / name, ignore=ignore)
             else:
                 shutil.copy2(source, repo / name)
-        for name, text in files.items():
-            (repo / name).parent.mkdir(parents=True, exist_ok=True)
-            (repo / name).write_text(text)
         git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
         subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True)
+        base_sha = None
+        if base_files is not None:
+            _write(repo, base_files)
+            subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
+            subprocess.run([*git, "commit", "-qm", "base"], cwd=repo, check=True)
+            base_sha = subprocess.run(
+                ["git", "rev-parse", "HEAD"], cwd=repo, check=True, capture_output=True, text=True
+            ).stdout.strip()
+            for name in base_files:
+                (repo / name).unlink()
+        _write(repo, files)
         subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
         subprocess.run([*git, "commit", "-qm", "checkout"], cwd=repo, check=True)
+        return base_sha
+
+
+def _write(repo: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text)
 
 
 def _workflow(inputs: dict[str, str]) -> str:

@@ -63,3 +63,23 @@ def write_kubeconfig(
         config["current-context"] = current_context or context
     path.write_text(json.dumps(config, indent=2))
     return path
+
+
+def write_fleet_kubeconfig(
+    path: Path, servers: dict[str, str], *, current_context: str | None = None, **user: Any
+) -> Path:
+    """One context per entry of ``servers`` (context name -> server URL), each with a cluster
+    of its own name and one shared user, as a kubeconfig of a fleet reads."""
+    config: dict[str, Any] = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": name, "cluster": {"server": url}} for name, url in servers.items()],
+        "users": [{"name": "fleet-user", "user": user_entry(**user)}],
+        "contexts": [
+            {"name": name, "context": {"cluster": name, "user": "fleet-user"}} for name in servers
+        ],
+    }
+    if current_context is not None:
+        config["current-context"] = current_context
+    path.write_text(json.dumps(config, indent=2))
+    return path

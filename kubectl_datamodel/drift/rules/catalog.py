@@ -138,6 +138,11 @@ WHY: Mapping[str, str] = {
     "resource.added": "a new object of a kind the snapshots track",
     "resource.removed": "whatever reads the object loses it",
     "resource.field": "whatever reads the object sees the new value",
+    # what a comparison with manifests covers (drift/scope.py)
+    "scope.unmanaged": (
+        "the manifests do not declare it, so it was not compared: someone else manages it, "
+        "and nothing here removes it"
+    ),
 }
 
 

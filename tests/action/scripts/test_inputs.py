@@ -6,6 +6,7 @@ kept out of the repr.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -90,6 +91,8 @@ def test_inputs_are_read_trimmed_case_insensitive_and_relative_to_the_workspace(
         ("INPUT_IGNORE", "missing.yaml", "ignore"),
         ("INPUT_CONTEXT", "prod\nstaging", "context"),
         ("INPUT_NAMESPACE", "a\rb", "namespace"),
+        ("INPUT_SCOPE", "everything", "scope"),
+        ("INPUT_COMPARE", "head", "compare"),
     ],
 )
 def test_every_bad_input_raises_an_error_naming_it(
@@ -176,3 +179,40 @@ def test_the_token_and_kubeconfig_never_appear_in_the_inputs_repr(tmp_path: Path
         assert "kubeconfig-secret-123" not in text
         assert "ghs_secret_token_456" not in text
         assert "mode='snapshot'" in text  # the rest is still there for debugging
+
+
+def test_scope_and_compare_default_to_the_manifests_and_auto(tmp_path: Path) -> None:
+    settings = read({"GITHUB_WORKSPACE": str(tmp_path)})
+    assert (settings.scope, settings.compare) == ("manifests", "auto")
+    settings = read(
+        {"GITHUB_WORKSPACE": str(tmp_path), "INPUT_SCOPE": " Cluster ", "INPUT_COMPARE": "SNAPSHOT"}
+    )
+    assert (settings.scope, settings.compare) == ("cluster", "snapshot")
+
+
+@pytest.mark.parametrize(
+    ("extra", "needle"),
+    [
+        ({}, "input compare: the base's manifests are compared with the manifests input"),
+        ({"INPUT_MANIFESTS": "crds", "INPUT_SCOPE": "cluster"}, "scope: cluster needs compare"),
+    ],
+)
+def test_compare_base_needs_manifests_and_their_own_scope(
+    tmp_path: Path, extra: dict[str, str], needle: str
+) -> None:
+    (tmp_path / "crds").mkdir()
+    env = {"GITHUB_WORKSPACE": str(tmp_path), "INPUT_MODE": "diff", "INPUT_COMPARE": "base"}
+    with pytest.raises(ActionError, match=re.escape(needle)):
+        read({**env, **extra})
+    assert read({**env, "INPUT_MANIFESTS": "crds"}).compare == "base"
+
+
+def test_base_manifests_must_exist_and_be_used(tmp_path: Path) -> None:
+    (tmp_path / "crds").mkdir()
+    env = {"GITHUB_WORKSPACE": str(tmp_path), "INPUT_MODE": "diff", "INPUT_MANIFESTS": "crds"}
+    with pytest.raises(ActionError, match="input base-manifests: base does not exist"):
+        read({**env, "INPUT_BASE_MANIFESTS": "base"})
+    (tmp_path / "base").mkdir()
+    assert read({**env, "INPUT_BASE_MANIFESTS": "base"}).base_manifests == tmp_path / "base"
+    with pytest.raises(ActionError, match="input base-manifests: compare: snapshot leaves it"):
+        read({**env, "INPUT_BASE_MANIFESTS": "base", "INPUT_COMPARE": "snapshot"})
