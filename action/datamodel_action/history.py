@@ -17,12 +17,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from datamodel_action import tool
 from datamodel_action.github import GitHub
 from datamodel_action.workflow import ActionError
 
 DATABASE_FILE = "inventory.db"
 #: The table every kubectl-datamodel database has (see docs/schema.md).
 SNAPSHOTS_TABLE = "inventory_snapshots"
+#: What an empty baseline is a snapshot of: one object that no snapshot records (a folder with
+#: no Kubernetes object in it is refused as a mistake).
+EMPTY_BASELINE_OBJECT = (
+    "apiVersion: v1\nkind: ConfigMap\n"
+    "metadata: {name: kubectl-datamodel-empty-baseline, namespace: default}\n"
+)
 
 
 @dataclass(frozen=True)
@@ -100,3 +107,20 @@ def check(path: Path, origin: str) -> None:
             f"{origin}: {path.name} is not a usable database ({verdict}); nothing was "
             "published, so the last good history stays the latest artifact"
         )
+
+
+def empty_baseline(folder: Path, context: str) -> Path:
+    """A database holding one empty snapshot of ``context``, in ``folder``: what a diff
+    compares with when there is no history yet, so that everything reads as added. It is kept
+    apart from the history database, so that nothing publishes it."""
+    manifests = folder / "no-history-yet"
+    manifests.mkdir(parents=True, exist_ok=True)
+    (manifests / "baseline.yaml").write_text(EMPTY_BASELINE_OBJECT, encoding="utf-8")
+    database = folder / "empty-baseline.db"
+    database.unlink(missing_ok=True)
+    tool.document(
+        ["snapshot", "--from-dir", str(manifests), "--context", context, "--db-path",
+         str(database), "--notes", "empty baseline: no history yet", "--quiet"],
+        "SnapshotResult",
+    )  # fmt: skip
+    return database

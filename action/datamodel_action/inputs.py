@@ -15,7 +15,7 @@ from pathlib import Path
 
 from datamodel_action.workflow import ActionError
 
-MODES = ("snapshot", "diff")
+MODES = ("snapshot", "diff", "comment")
 FAIL_ON = ("none", "any", "warning", "breaking")
 #: What diff mode compares the manifests with: the base commit's (a pull request's change), the
 #: latest snapshot, or auto (the base on a pull request whose base has the manifests path).
@@ -49,11 +49,13 @@ class Inputs:
     scope: str = "manifests"
     compare: str = "auto"
     base_manifests: Path | None = None
+    require_history: bool = False
 
     @property
     def live(self) -> bool:
-        """Whether this run reads a cluster (and so needs a kubeconfig)."""
-        return self.manifests is None
+        """Whether this run reads a cluster (and so needs a kubeconfig). ``comment`` mode reads
+        nothing but a report an earlier workflow made."""
+        return self.mode != "comment" and self.manifests is None
 
 
 def read(env: Mapping[str, str], *, check_cluster_access: bool = False) -> Inputs:
@@ -82,6 +84,7 @@ def read(env: Mapping[str, str], *, check_cluster_access: bool = False) -> Input
         scope=_choice(env, "scope", SCOPES, default="manifests"),
         compare=_choice(env, "compare", COMPARE, default="auto"),
         base_manifests=_existing_path(env, "base-manifests", workspace),
+        require_history=_flag(env, "require-history", default=False),
     )
     _check_compare(settings)
     if check_cluster_access and settings.live and not settings.kubeconfig.strip():

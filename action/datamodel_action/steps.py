@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from datamodel_action import base, comment, history, install, tool, workflow
+from datamodel_action import base, comment, delivery, history, install, relay, tool, workflow
 from datamodel_action.github import ApiError, GitHub
 from datamodel_action.inputs import Inputs
 from datamodel_action.workflow import ActionError
@@ -55,30 +55,48 @@ class Workdir:
         return self.root / history.DATABASE_FILE
 
     @property
-    def report(self) -> Path:
-        return self.root / "drift.json"
+    def report_folder(self) -> Path:
+        """What the report's artifact holds: the JSON, the Markdown uncut, the comment's cut."""
+        return self.root / "report"
 
     @property
-    def markdown(self) -> Path:
-        return self.root / "drift.md"
+    def report(self) -> Path:
+        return self.report_folder / delivery.JSON_FILE
+
+    @property
+    def comment_markdown(self) -> Path:
+        return self.report_folder / delivery.COMMENT_FILE
+
+    @property
+    def summary(self) -> Path:
+        return self.root / "summary.md"
 
     @property
     def kubeconfig(self) -> Path:
         return self.secrets / "config"
 
+    @property
+    def no_history(self) -> Path:
+        """Left by fetch when no history was found: why, for diff mode's note."""
+        return self.root / "no-history.txt"
+
 
 def check(settings: Inputs, env: Env) -> None:  # noqa: ARG001 - every step takes both
     """Fail early, before anything is installed, on inputs that cannot work."""
-    if settings.mode == "diff" and settings.comment and not settings.github_token:
+    if settings.mode != "snapshot" and settings.comment and not settings.github_token:
         workflow.warning("input github-token is empty: no pull-request comment can be written")
     source = f"manifests {settings.manifests}" if settings.manifests else "the live cluster"
+    if settings.mode == "comment":
+        source = "the report of the run that triggered this workflow"
     print(f"mode {settings.mode}, reading {source}, history {settings.database_artifact}")
 
 
 def install_tool(settings: Inputs, env: Env) -> None:
     action_path = Path(env.get("GITHUB_ACTION_PATH") or Path(__file__).parents[1])
     cache = Path(env.get("RUNNER_TOOL_CACHE") or env.get("RUNNER_TEMP") or Path.home())
-    workflow.add_path(install.install(settings.version, action_path.parent, cache))
+    installed = install.install(settings.version, action_path.parent, cache, dict(env))
+    workflow.add_path(installed.folder)
+    print(f"installed: {installed.how}")
     print(tool.run(["--version"]).strip())
 
 
@@ -110,18 +128,38 @@ def fetch(settings: Inputs, env: Env) -> None:
     name = settings.database_artifact
     branch = _default_branch(api, env)
     artifact = _call(lambda: history.latest(api, name, branch), "artifacts")
+    if artifact is not None:
+        try:
+            history.download(api, artifact, work.database)
+        except ApiError as exc:
+            if exc.status != 410:  # expired since it was listed: as good as missing
+                raise ActionError(f"{exc} ({PERMISSIONS['artifacts']})") from None
+            artifact = None
     if artifact is None:
-        if settings.mode == "diff":
-            raise ActionError(
-                f"no artifact {name} from a successful run on {branch}: run this action in "
-                "snapshot mode on the default branch first (see action/README.md)"
-            )
-        workflow.notice(f"no artifact {name} on {branch} yet: this run starts a new history")
+        _no_history(
+            settings, work, f"no unexpired artifact {name} from a successful run on {branch}"
+        )
         return
-    _call(lambda: history.download(api, artifact, work.database), "artifacts")
     history.check(work.database, artifact.describe())
     listing = tool.document(["database", "list", "--db-path", str(work.database)], "SnapshotList")
     print(f"continuing {artifact.describe()}: {len(listing['items'])} snapshots")
+
+
+def _no_history(settings: Inputs, work: Workdir, missing: str) -> None:
+    """A missing (or expired) history: a failure only when the workflow asks for one."""
+    if settings.require_history:
+        raise ActionError(
+            f"{missing}, and require-history is true: run this action in snapshot mode on the "
+            "default branch first, or check the artifact's retention (see action/README.md)"
+        )
+    if settings.mode == "snapshot":
+        workflow.notice(f"{missing}: this run starts a new history")
+        return
+    workflow.notice(
+        f"{missing}: comparing with an empty baseline, so everything reads as added and "
+        "nothing as breaking (require-history: true makes this an error)"
+    )
+    work.no_history.write_text(missing, encoding="utf-8")
 
 
 def run(settings: Inputs, env: Env) -> None:
@@ -162,7 +200,7 @@ def snapshot(settings: Inputs, env: Env) -> None:
         return
     previous = str(listing["items"][1]["id"])
     _diff([previous, str(taken["id"]), "--db-path", database], settings, work)
-    workflow.write_summary(heading + work.markdown.read_text(encoding="utf-8"))
+    workflow.write_summary(heading + work.summary.read_text(encoding="utf-8"))
 
 
 def diff(settings: Inputs, env: Env) -> None:
@@ -183,13 +221,38 @@ def diff(settings: Inputs, env: Env) -> None:
             source += ["--scope", settings.scope]
     else:
         source = ["--against-live", *_cluster_options(settings)]
-    report = _diff([baseline, "--db-path", str(work.database), *source], settings, work)
+    event = _event(env)
+    name = delivery.artifact_name(settings.database_artifact, delivery.pull_number(event))
+    empty = work.no_history.exists()
+    database = (
+        history.empty_baseline(work.root, settings.context or "no-history")
+        if empty
+        else work.database
+    )
+    report = _diff(
+        [baseline, "--db-path", str(database), *source], settings, work, delivery.hint(name)
+    )
     counted = report["old"].get("snapshot_id") or (report.get("counts_from") or {}).get(
         "snapshot_id"
     )
-    workflow.set_output("snapshot-id", str(counted or ""))
+    workflow.set_output("snapshot-id", "" if empty else str(counted or ""))
     workflow.set_output("compared", "base" if report.get("scope") == "base" else "snapshot")
-    workflow.write_summary(said + work.markdown.read_text(encoding="utf-8"))
+    if empty:
+        missing = work.no_history.read_text(encoding="utf-8")
+        delivery.note_empty_baseline(missing, work.comment_markdown, work.summary)
+    _report_artifact(work, event, name)
+    workflow.write_summary(said + work.summary.read_text(encoding="utf-8"))
+
+
+def _report_artifact(work: Workdir, event: dict[str, Any], name: str) -> None:
+    """What the next step uploads as the report's artifact, and on a pull request, which
+    pull request and head commit it is of."""
+    number = delivery.pull_number(event)
+    if number is not None:
+        head = str((event["pull_request"].get("head") or {}).get("sha") or "")
+        delivery.write_pull_request(work.report_folder, number, head)
+    workflow.set_output("report-artifact", name)
+    workflow.set_output("report-folder", str(work.report_folder))
 
 
 def _base(settings: Inputs, env: Env, work: Workdir) -> tuple[Path | None, str]:
@@ -232,7 +295,14 @@ _FALLBACK = (
 
 def pull_request_comment(settings: Inputs, env: Env) -> None:
     """Keep the pull request's one drift comment current; a pull request from a fork gets the
-    report in the job summary only, since its token cannot write."""
+    report in the job summary only, since its token cannot write (``mode: comment`` in a
+    ``workflow_run`` workflow posts it, relay.py)."""
+    if settings.mode == "comment":
+        _relay(settings, env)
+        return
+    name, url = env.get("REPORT_ARTIFACT", ""), env.get("REPORT_ARTIFACT_URL", "")
+    if settings.mode == "diff" and name:
+        workflow.write_summary(delivery.summary_link(name, url))
     if settings.mode != "diff" or not settings.comment:
         return
     event = _event(env)
@@ -244,16 +314,54 @@ def pull_request_comment(settings: Inputs, env: Env) -> None:
     if head.get("full_name") != env.get("GITHUB_REPOSITORY"):
         workflow.notice(
             "pull request from a fork: its token cannot comment, so the drift report is in "
-            "the job summary only"
+            "the job summary and the report's artifact only (a workflow_run workflow with "
+            "mode: comment can post it)"
         )
         return
     work = Workdir.of(settings, env)
     report = json.loads(work.report.read_text(encoding="utf-8"))
-    markdown = work.markdown.read_text(encoding="utf-8")
+    markdown = work.comment_markdown.read_text(encoding="utf-8")
+    origin = _origin(env, str((pull.get("head") or {}).get("sha") or ""))
+    link = delivery.link(name, url) if name else ""
+    _sync(settings, env, int(pull["number"]), report, markdown, origin, link)
+
+
+def _relay(settings: Inputs, env: Env) -> None:
+    """``mode: comment``: the report of the run that triggered this workflow_run, checked."""
+    run = relay.triggering_run(_event(env))
+    if run is None:
+        print("the triggering run was not for a pull request: no comment")
+        return
+    api = _api(settings, env)
+    server = env.get("GITHUB_SERVER_URL", "https://github.com")
+    found = _call(lambda: relay.fetch(api, run, settings.database_artifact, server), "artifacts")
+    if found is None:
+        workflow.notice(
+            f"run {run['id']} published no {settings.database_artifact}-drift-* report "
+            "(it failed before it had one, or uses another database-artifact): no comment"
+        )
+        return
+    workflow.write_summary(
+        f"Drift report of [run {found.origin.run}]({found.run_url}) for pull request "
+        f"#{found.number}: {delivery.summary_link(found.artifact, found.artifact_url).strip()}\n"
+    )
+    link = delivery.link(found.artifact, found.artifact_url)
+    _sync(settings, env, found.number, found.report, found.markdown, found.origin, link)
+
+
+def _sync(
+    settings: Inputs,
+    env: Env,
+    number: int,
+    report: dict[str, Any],
+    markdown: str,
+    origin: comment.Origin,
+    link: str,
+) -> None:
     key = comment.key_of(f"{settings.database_artifact}/{settings.context or 'latest'}")
     try:
-        outcome = comment.sync(
-            _api(settings, env), int(pull["number"]), key, report, markdown, _footer(env)
+        result = comment.sync(
+            _api(settings, env), number, key, report, markdown, _footer(env, origin, link), origin
         )
     except ApiError as exc:
         if exc.status in (401, 403, 404):
@@ -261,8 +369,10 @@ def pull_request_comment(settings: Inputs, env: Env) -> None:
         else:
             workflow.warning(f"could not update the pull-request comment ({exc})")
         return
-    workflow.set_output("comment", outcome.value)
-    print(f"pull-request comment: {outcome.value}")
+    if result.reason:
+        workflow.notice(f"the pull-request comment is left as it is: {result.reason}")
+    workflow.set_output("comment", result.outcome.value)
+    print(f"pull-request comment: {result.outcome.value}")
 
 
 def finish(settings: Inputs, env: Env) -> None:
@@ -300,10 +410,14 @@ STEPS: dict[str, Callable[[Inputs, Env], None]] = {
 # -- helpers ----------------------------------------------------------------------------------
 
 
-def _diff(args: list[str], settings: Inputs, work: Workdir) -> dict[str, Any]:
-    """Run ``kubectl datamodel diff`` once for both reports, and set the drift outputs."""
-    options = ["--fail-on", settings.fail_on, "--markdown-file", str(work.markdown)]
-    options += ["--markdown-limit", str(comment.COMMENT_LIMIT - comment.FRAME)]
+def _diff(
+    args: list[str], settings: Inputs, work: Workdir, full_report_hint: str | None = None
+) -> dict[str, Any]:
+    """Run ``kubectl datamodel diff`` once for every cut of the report (delivery.py), and set
+    the drift outputs."""
+    work.report_folder.mkdir(parents=True, exist_ok=True)
+    options = ["--fail-on", settings.fail_on]
+    options += delivery.diff_options(work.report_folder, work.summary, full_report_hint)
     if settings.ignore is not None:
         options += ["--ignore", str(settings.ignore)]
     text = tool.run(["diff", *args, *options, "-o", "json"], findings_ok=True)
@@ -378,10 +492,22 @@ def _event(env: Env) -> dict[str, Any]:
     return event if isinstance(event, dict) else {}
 
 
-def _footer(env: Env) -> str:
+def _origin(env: Env, head: str) -> comment.Origin:
+    """This run, and the head commit it reports on, as the comment's marker records them."""
+    run, attempt = env.get("GITHUB_RUN_ID", ""), env.get("GITHUB_RUN_ATTEMPT", "")
+    return comment.Origin(
+        int(run) if run.isdigit() else 0,
+        int(attempt) if attempt.isdigit() else 1,
+        head if comment.SHA.fullmatch(head) else "",
+    )
+
+
+def _footer(env: Env, origin: comment.Origin, artifact: str = "") -> str:
     server = env.get("GITHUB_SERVER_URL", "https://github.com")
-    run = f"{server}/{env.get('GITHUB_REPOSITORY', '')}/actions/runs/{env.get('GITHUB_RUN_ID', '')}"
-    return f"<sub>Posted by kubectl-datamodel from [this workflow run]({run}).</sub>"
+    run = f"{server}/{env.get('GITHUB_REPOSITORY', '')}/actions/runs/{origin.run or ''}"
+    commit = f" for {origin.head[:12]}" if origin.head else ""
+    full = f"Full report (Markdown and JSON): the artifact {artifact}. " if artifact else ""
+    return f"<sub>{full}Posted by kubectl-datamodel from [this workflow run]({run}){commit}.</sub>"
 
 
 def _code(text: str) -> str:

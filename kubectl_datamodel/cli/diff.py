@@ -182,25 +182,36 @@ def diff(
         ),
     ] = None,
     markdown_file: Annotated[
-        Path | None,
+        list[Path] | None,
         typer.Option(
             "--markdown-file",
             metavar="FILE",
-            help="Also write the Markdown report to FILE, whatever -o is (one run, two formats).",
+            help="Also write the Markdown report to FILE, whatever -o is (one run, two formats). "
+            "Repeatable: each FILE takes the --markdown-limit given in the same place.",
             show_default=False,
         ),
     ] = None,
     markdown_limit: Annotated[
-        int,
+        list[int] | None,
         typer.Option(
             "--markdown-limit",
             metavar="CHARS",
             min=1,
             help="Cut Markdown to at most CHARS characters (default: GitHub's comment limit, "
-            f"{text.GITHUB_COMMENT_LIMIT:,}).",
+            f"{text.GITHUB_COMMENT_LIMIT:,}). Once, or once per --markdown-file, in order.",
             show_default=False,
         ),
-    ] = text.GITHUB_COMMENT_LIMIT,
+    ] = None,
+    full_report_hint: Annotated[
+        str | None,
+        typer.Option(
+            "--full-report-hint",
+            metavar="TEXT",
+            help="Where cut Markdown sends readers for the full report, as Markdown (default: "
+            "the command that prints it as JSON).",
+            show_default=False,
+        ),
+    ] = None,
     kubeconfig: flags.Kubeconfig = None,
     context: flags.Context = None,
     namespace: flags.Namespace = None,
@@ -229,6 +240,7 @@ def diff(
         scope=scope,
     )
     chosen_scope = asked.check()
+    _markdown_limits(markdown_file or [], markdown_limit or [])
     # Manifests are read (and refused, when hostile) before the database is opened.
     manifests = compared.read(asked, read_limit or ())
     capture = compared.Capture(
@@ -242,12 +254,15 @@ def diff(
         report = drift.diff(
             found.old, found.new, rules, scope=chosen_scope, counts_from=found.counts_from
         ).only(at_least=shown_from, components=component or ())
-    hint = _hint(references or [], against_dir, against_file, against_live, base_dir, base_file)
-    markdown = _markdown(report, markdown_limit, hint, threshold)
-    if markdown_file is not None:
-        with common.output_stream(markdown_file, option="--markdown-file") as stream:
-            stream.write(markdown())
-    _render(report, fmt, threshold, markdown, every_change=every_change)
+    hint = full_report_hint or _hint(
+        references or [], against_dir, against_file, against_live, base_dir, base_file
+    )
+    cuts = _markdown_limits(markdown_file or [], markdown_limit or [])
+    markdown = _markdown(report, hint, threshold)
+    for path, limit in zip(markdown_file or [], cuts, strict=False):
+        with common.output_stream(path, option="--markdown-file") as stream:
+            stream.write(markdown(limit))
+    _render(report, fmt, threshold, functools.partial(markdown, cuts[0]), every_change=every_change)
     if threshold is not None and report.at_or_above(threshold):
         return ExitStatus.FINDINGS
     return ExitStatus.OK
@@ -266,14 +281,26 @@ def _severity(text: str | None, scale: type[changes.Severity]) -> changes.Severi
         ) from None
 
 
+def _markdown_limits(files: list[Path], limits: list[int]) -> list[int]:
+    """The limit of each --markdown-file (the first also cuts ``-o markdown``): one limit for
+    all, or one each, paired in the order given."""
+    if len(limits) > 1 and len(limits) != len(files):
+        raise errors.UsageError(
+            f"--markdown-limit was given {len(limits)} times for {len(files)} --markdown-file: "
+            "give it once, or once per --markdown-file"
+        )
+    chosen = limits or [text.GITHUB_COMMENT_LIMIT]
+    return chosen if len(chosen) > 1 else chosen * max(len(files), 1)
+
+
 def _markdown(
-    report: changes.DriftReport, limit: int, hint: str, threshold: changes.Severity | None
-) -> Callable[[], str]:
-    """The Markdown report, rendered once however many outputs ask for it."""
+    report: changes.DriftReport, hint: str, threshold: changes.Severity | None
+) -> Callable[[int], str]:
+    """The Markdown report cut at a limit, rendered once per limit however many outputs ask."""
     from kubectl_datamodel.render import drift as drift_text
 
     @functools.cache
-    def render() -> str:
+    def render(limit: int) -> str:
         try:
             return drift_text.markdown(
                 report, limit=limit, full_report_hint=hint, fail_on=threshold

@@ -30,9 +30,17 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+PERSONAL = "ghp_personal"
+
+
 @pytest.fixture
 def github() -> FakeGitHub:
-    return FakeGitHub(repository="acme/widgets", token=TOKEN, read_only_token=FORK_TOKEN)
+    return FakeGitHub(
+        repository="acme/widgets",
+        token=TOKEN,
+        read_only_token=FORK_TOKEN,
+        user_tokens={PERSONAL: "octocat"},
+    )
 
 
 @pytest.fixture
@@ -191,13 +199,67 @@ def test_comment_lifecycle_and_oversized_body(github: FakeGitHub, server: FakeGi
     assert len(github.calls("PATCH", r"/issues/comments/\d+$")) == 3
 
 
+def test_who_a_token_is_and_who_its_comments_are_by(
+    github: FakeGitHub, server: FakeGitHubServer
+) -> None:
+    """An installation token has no user (GET /user is 403) and writes as the Actions bot,
+    through the app; a personal token is its user, and writes as them."""
+    status, _, body = call(f"{server.url}/user")
+    assert (status, json.loads(body)["message"]) == (403, "Resource not accessible by integration")
+    assert call(f"{server.url}/user", token=FORK_TOKEN)[0] == 403
+    assert call(f"{server.url}/user", token="wrong")[0] == 401
+    status, _, body = call(f"{server.url}/user", token=PERSONAL)
+    assert (status, json.loads(body)["login"], json.loads(body)["type"]) == (200, "octocat", "User")
+
+    url = f"{server.url}{REPO}/issues/3/comments"
+    call(url, "POST", doc={"body": "from the workflow"})
+    call(url, "POST", token=PERSONAL, doc={"body": "from a person"})
+    bot, person = github.comments(3)
+    assert (bot["user"]["login"], bot["user"]["type"]) == ("github-actions[bot]", "Bot")
+    assert bot["performed_via_github_app"]["slug"] == "github-actions"
+    assert (person["user"]["login"], person["user"]["type"]) == ("octocat", "User")
+    assert person["performed_via_github_app"] is None
+
+
+def test_a_writing_token_may_edit_and_delete_anyones_comment(
+    github: FakeGitHub, server: FakeGitHubServer
+) -> None:
+    """As on GitHub: ownership is the client's business, which is why the action checks it."""
+    theirs = github.add_comment(4, "a reviewer's words", login="octocat")
+    comment_url = f"{server.url}{REPO}/issues/comments/{theirs}"
+    assert call(comment_url, "PATCH", doc={"body": "overwritten"})[0] == 200
+    assert github.comments(4)[0]["user"]["login"] == "octocat"  # still under their name
+    assert call(comment_url, "DELETE")[0] == 204
+
+
+def test_pull_requests_show_their_current_head(
+    github: FakeGitHub, server: FakeGitHubServer
+) -> None:
+    github.add_pull(9, head_sha="a" * 40, head_repository="someone/widgets")
+    status, _, body = call(f"{server.url}{REPO}/pulls/9")
+    head = json.loads(body)["head"]
+    assert (status, head["sha"], head["repo"]["full_name"]) == (200, "a" * 40, "someone/widgets")
+    github.add_pull(9, head_sha="b" * 40)  # a push moves the head
+    assert json.loads(call(f"{server.url}{REPO}/pulls/9")[2])["head"]["sha"] == "b" * 40
+    assert call(f"{server.url}{REPO}/pulls/10")[0] == 404
+
+
+def test_a_runs_artifacts_are_listed_by_run(github: FakeGitHub, server: FakeGitHubServer) -> None:
+    mine = github.add_artifact("report", {"a": b"1"}, run_id=21)
+    github.add_artifact("report", {"a": b"2"}, run_id=22)
+    status, _, body = call(f"{server.url}{REPO}/actions/runs/21/artifacts")
+    assert status == 200
+    assert [a["id"] for a in json.loads(body)["artifacts"]] == [mine]
+    assert call(f"{server.url}{REPO}/actions/runs/23/artifacts")[0] == 404
+
+
 def test_unknown_routes_runs_and_repositories_answer_404(
     github: FakeGitHub, server: FakeGitHubServer
 ) -> None:
     github.add_run(42, branch="main", conclusion="failure")
     status, _, body = call(f"{server.url}{REPO}/actions/runs/42")
     assert (status, json.loads(body)["conclusion"]) == (200, "failure")
-    for path in (f"{REPO}/actions/runs/43", f"{REPO}/pulls", "/repos/acme/other", "/user"):
+    for path in (f"{REPO}/actions/runs/43", f"{REPO}/pulls", "/repos/acme/other", "/users"):
         status, headers, body = call(f"{server.url}{path}")
         assert status == 404, path
         assert headers["Content-Type"] == "application/json; charset=utf-8"

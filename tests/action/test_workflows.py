@@ -81,12 +81,23 @@ def test_the_kubeconfig_reaches_only_the_steps_that_need_it():
     assert steps == ["Check inputs", "Write the kubeconfig"]
 
 
-def test_artifacts_use_the_current_upload_action_and_fail_when_empty():
-    [upload] = [s for s in action()["runs"]["steps"] if "upload-artifact" in s.get("uses", "")]
-    assert upload["uses"] == "actions/upload-artifact@v7"
-    assert upload["with"]["if-no-files-found"] == "error"
-    assert upload["with"]["retention-days"] == "${{ inputs.retention-days }}"
+UPLOAD = "actions/upload-artifact@043fb46d1a93c77aae656e7c1c64a875d1fc6a0a"  # v7.0.1
+
+
+def test_artifacts_are_pinned_overwrite_and_fail_when_empty():
+    """overwrite: a second upload of one name in one run is a 409 without it."""
+    uploads = {
+        s["name"]: s for s in action()["runs"]["steps"] if "upload-artifact" in s.get("uses", "")
+    }
+    assert set(uploads) == {"Publish the drift report", "Publish the history database"}
+    for upload in uploads.values():
+        assert upload["uses"] == UPLOAD
+        assert upload["with"]["if-no-files-found"] == "error"
+        assert upload["with"]["overwrite"] is True
+        assert upload["with"]["retention-days"] == "${{ inputs.retention-days }}"
     names = [s.get("name") for s in action()["runs"]["steps"]]
+    # the comment links the report's artifact, so it is posted after the upload
+    assert names.index("Publish the drift report") < names.index("Comment on the pull request")
     assert names.index("Comment on the pull request") < names.index("Apply fail-on")
     assert names.index("Publish the history database") < names.index("Apply fail-on")
 
@@ -120,16 +131,34 @@ def test_the_release_builds_each_target_on_its_own_runner():
     assert any("scripts/build-binary.py --out dist" in s.get("run", "") for s in build["steps"])
 
 
-def test_only_the_publish_job_may_write_contents():
+def test_only_the_publish_job_may_write_contents_and_only_pypi_may_mint_an_id_token():
     workflow = release()
     assert workflow["permissions"] == {"contents": "read"}
-    writers = [
-        name
-        for name, job in workflow["jobs"].items()
-        if "write" in job.get("permissions", {}).values()
-    ]
-    assert writers == ["publish"]
-    assert workflow["jobs"]["publish"]["permissions"] == {"contents": "write"}
+    grants = {name: job.get("permissions", {}) for name, job in workflow["jobs"].items()}
+    assert {name for name, granted in grants.items() if granted} == {"publish", "pypi"}
+    assert grants["publish"] == {"contents": "write"}
+    assert grants["pypi"] == {"id-token": "write"}
+
+
+def test_the_release_publishes_what_the_action_installs_from():
+    """The archives, SHA256SUMS to check them, and SOURCE-DIGEST to know which source they are
+    of (action/datamodel_action/install.py)."""
+    steps = release()["jobs"]["publish"]["steps"]
+    [create] = [s["run"] for s in steps if "gh release create" in s.get("run", "")]
+    for name in ("dist/*.tar.gz", "dist/*.zip", "dist/SHA256SUMS", "dist/SOURCE-DIGEST"):
+        assert name in create
+    [digest] = [s["run"] for s in steps if s.get("name") == "Write SOURCE-DIGEST"]
+    assert "install.source_digest" in digest
+
+
+def test_pypi_publishes_the_built_dists_by_trusted_publishing_after_the_release():
+    jobs = release()["jobs"]
+    assert any("python -m build" in s.get("run", "") for s in jobs["dist"]["steps"])
+    pypi = jobs["pypi"]
+    assert pypi["needs"] == ["dist", "publish"]
+    assert pypi["environment"]["name"] == "pypi"
+    [publish] = [s for s in pypi["steps"] if "gh-action-pypi-publish" in s.get("uses", "")]
+    assert "with" not in publish  # no password: an OIDC token, not a stored API token
 
 
 def test_publish_renders_the_krew_manifest_for_the_tag_from_the_built_archives():
@@ -156,4 +185,82 @@ def test_the_release_triggers_only_on_version_tags():
 def test_shell_scripts_pass_shellcheck():
     scripts = [ROOT / ".ci" / "run", *sorted((ROOT / "scripts").glob("*.sh"))]
     result = tool("shellcheck", *(str(p) for p in scripts))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+(\.\d+)*$")
+
+
+def uses_lines() -> list[tuple[str, str]]:
+    """Every ``uses:`` line of the action and the workflows, with its comment."""
+    found = []
+    for path in (ACTION, *WORKFLOWS):
+        for line in path.read_text().splitlines():
+            stripped = line.strip().removeprefix("- ")
+            if stripped.startswith("uses:"):
+                found.append((path.name, stripped.removeprefix("uses:").strip()))
+    return found
+
+
+def test_third_party_actions_are_pinned_by_commit_with_the_tag_beside():
+    """A tag can be moved to other code; a commit cannot. The comment says which release."""
+    third_party = [(f, u) for f, u in uses_lines() if not u.startswith("./")]
+    assert third_party
+    for name, uses in third_party:
+        assert PINNED.match(uses), f"{name}: {uses} is not pinned to a full commit SHA"
+
+
+def test_every_workflow_grants_per_job_and_runs_one_at_a_time_per_ref():
+    for path in WORKFLOWS:
+        workflow = yaml.safe_load(path.read_text())
+        assert workflow["permissions"] in ({}, {"contents": "read"}), path.name
+        assert "concurrency" in workflow, path.name
+        for name, job in workflow["jobs"].items():
+            granted = job.get("permissions", workflow["permissions"])
+            assert "write" not in granted.values() or name in ("example", "publish", "pypi"), (
+                f"{path.name}: job {name} may write"
+            )
+
+
+def test_zizmor_finds_nothing_offline():
+    result = tool("zizmor", "--offline", "--no-progress", str(ROOT / ".github" / "workflows"),
+                  str(ACTION))  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def readme_workflows() -> list[dict]:
+    """The whole workflows (``jobs:`` and ``on:``) among action/README.md's YAML blocks."""
+    text = (ROOT / "action" / "README.md").read_text()
+    blocks = [yaml.safe_load(b) for b in re.findall(r"```yaml\n(.*?)```", text, re.DOTALL)]
+    return [b for b in blocks if isinstance(b, dict) and "jobs" in b]
+
+
+def test_the_readmes_example_workflows_are_whole_pinned_and_one_at_a_time():
+    examples = readme_workflows()
+    assert len(examples) >= 5
+    for example in examples:
+        name = example["name"]
+        assert True in example, f"{name}: no `on:`"  # YAML 1.1 reads the key `on` as true
+        assert "permissions" in example, name
+        assert example["concurrency"]["group"], name
+        for job in example["jobs"].values():
+            for step in job["steps"]:
+                uses = step.get("uses", "")
+                assert (
+                    uses.startswith("kubectl-datamodel/")
+                    or "@" not in uses
+                    or re.search(r"@[0-9a-f]{40}$", uses)
+                ), f"{name}: {uses}"
+
+
+def test_the_readmes_example_workflows_pass_actionlint(tmp_path):
+    text = (ROOT / "action" / "README.md").read_text()
+    blocks = [b for b in re.findall(r"```yaml\n(.*?)```", text, re.DOTALL) if "\njobs:" in b]
+    folder = tmp_path / ".github" / "workflows"
+    folder.mkdir(parents=True)
+    paths = []
+    for index, block in enumerate(blocks):
+        paths.append(folder / f"example-{index}.yml")
+        paths[-1].write_text(block)
+    result = tool("actionlint", *(str(p) for p in paths))
     assert result.returncode == 0, result.stdout + result.stderr

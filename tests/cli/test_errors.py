@@ -5,6 +5,7 @@ Every typed option and argument is found by walking the app."""
 from __future__ import annotations
 
 import re
+import typing
 
 import pytest
 
@@ -38,7 +39,10 @@ def bad_values(param) -> list[str]:
     descriptor = param.type_descriptor
     if descriptor.choices:
         return ["bogus"]
-    if descriptor.annotation in (int, float):
+    annotation = descriptor.annotation
+    if typing.get_origin(annotation) is list:  # a repeatable option: each value is checked
+        (annotation,) = typing.get_args(annotation)
+    if annotation in (int, float):
         out_of_range = [str(param.min - 1)] if param.min is not None else []
         out_of_range += [str(param.max + 1)] if param.max is not None else []
         return ["x", *out_of_range]

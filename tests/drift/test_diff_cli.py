@@ -269,6 +269,39 @@ def test_one_run_writes_json_and_markdown(run, stored_v1_v2, tmp_path):
     assert f"{document['summary']['total']:,} changes" in text
 
 
+def test_one_run_writes_markdown_cut_at_several_limits(run, stored_v1_v2, tmp_path):
+    """The Action's comment, job summary and artifact: one comparison, three cuts, each file
+    with the limit given in the same place, and the cut notes pointing where it says."""
+    comment, summary, whole = (tmp_path / f"{n}.md" for n in ("comment", "summary", "whole"))
+    hint = "the artifact `db-drift-7` of this run"
+    result = run(
+        "diff", "1", "2", "--db-path", str(stored_v1_v2), "-o", "json",
+        "--markdown-file", str(comment), "--markdown-limit", "9000",
+        "--markdown-file", str(summary), "--markdown-limit", "15000",
+        "--markdown-file", str(whole), "--markdown-limit", "100000000",
+        "--full-report-hint", hint,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    full = run("diff", "1", "2", "-o", "markdown", "--db-path", stored_v1_v2,
+               "--markdown-limit", "100000000").stdout  # fmt: skip
+    assert whole.read_text() == full
+    assert len(comment.read_text()) <= 9000 < len(summary.read_text()) <= 15000 < len(full)
+    for cut in (comment, summary):
+        assert f"Full report: {hint}" in cut.read_text()
+        assert "-o json`" not in cut.read_text()
+
+
+def test_markdown_limits_pair_with_the_files_or_one_serves_all(run, stored_v1_v2, tmp_path):
+    one, two = tmp_path / "one.md", tmp_path / "two.md"
+    files = ("--markdown-file", str(one), "--markdown-file", str(two))
+    shared = run("diff", "1", "2", "--db-path", stored_v1_v2, *files, "--markdown-limit", "9000")
+    assert shared.exit_code == 0, shared.stderr
+    assert one.read_text() == two.read_text() and len(one.read_text()) <= 9000
+    limits = ("--markdown-limit", "9000", "--markdown-limit", "9500", "--markdown-limit", "9900")
+    result = run("diff", "1", "2", "--db-path", stored_v1_v2, *files, *limits)
+    assert_one_line_error(result, 2, "--markdown-limit was given 3 times for 2 --markdown-file")
+
+
 def test_markdown_limit_too_small_for_the_summary(run, stored_v1_v2):
     result = run(
         "diff", "1", "2", "-o", "markdown", "--markdown-limit", "100", "--db-path", stored_v1_v2

@@ -30,8 +30,31 @@ from tests.support.paths import ROOT
 
 #: What a user's checkout holds that the action needs: itself, the package, the examples.
 CHECKOUT = ("action", "kubectl_datamodel", "examples", "pyproject.toml", "README.md", "LICENSE")
-UPLOAD_ACTION = "actions/upload-artifact@v7"
+#: As action.yml pins it: act swaps in UPLOAD_STUB for exactly this reference.
+UPLOAD_ACTION = "actions/upload-artifact@043fb46d1a93c77aae656e7c1c64a875d1fc6a0a"
 RUN_TIMEOUT = 600
+
+#: What upload-artifact does that the action relies on: a second upload of one name in one run
+#: fails with 409 unless ``overwrite`` is true, and the outputs name the artifact and its page.
+UPLOAD_SCRIPT = """\
+seen="$KDM_TEST_UPLOADS/.runs/$GITHUB_RUN_ID/$NAME"
+if [ -e "$seen" ] && [ "$OVERWRITE" != true ]; then
+    echo "::error::Failed to CreateArtifact: (409) Conflict: an artifact with this name \\
+already exists on the workflow run"
+    exit 1
+fi
+mkdir -p "$(dirname "$seen")" && touch "$seen"
+into="$KDM_TEST_UPLOADS/$NAME"
+rm -rf "$into" && mkdir -p "$into"
+if [ -d "$FILES" ]; then cp -R "$FILES/." "$into/"; else cp "$FILES" "$into/"; fi
+printf '{"retention-days": "%s", "if-no-files-found": "%s", "overwrite": "%s"}' \\
+    "$RETENTION" "$MISSING" "$OVERWRITE" > "$into.inputs.json"
+id=$(( 9000 + $(find "$KDM_TEST_UPLOADS/.runs" -type f | wc -l) ))
+echo "$id" > "$into.id"
+echo "artifact-id=$id" >> "$GITHUB_OUTPUT"
+runs="$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs"
+echo "artifact-url=$runs/$GITHUB_RUN_ID/artifacts/$id" >> "$GITHUB_OUTPUT"
+"""
 
 UPLOAD_STUB = {
     "name": "upload-artifact stand-in",
@@ -41,23 +64,26 @@ UPLOAD_STUB = {
         "path": {"required": True},
         "retention-days": {"default": ""},
         "if-no-files-found": {"default": "warn"},
+        "overwrite": {"default": "false"},
+    },
+    "outputs": {
+        "artifact-id": {"value": "${{ steps.upload.outputs.artifact-id }}"},
+        "artifact-url": {"value": "${{ steps.upload.outputs.artifact-url }}"},
     },
     "runs": {
         "using": "composite",
         "steps": [
             {
+                "id": "upload",
                 "shell": "bash",
                 "env": {
                     "NAME": "${{ inputs.name }}",
                     "FILES": "${{ inputs.path }}",
                     "RETENTION": "${{ inputs.retention-days }}",
                     "MISSING": "${{ inputs.if-no-files-found }}",
+                    "OVERWRITE": "${{ inputs.overwrite }}",
                 },
-                "run": (
-                    'mkdir -p "$KDM_TEST_UPLOADS/$NAME" && cp "$FILES" "$KDM_TEST_UPLOADS/$NAME/"'
-                    ' && printf \'{"retention-days": "%s", "if-no-files-found": "%s"}\' '
-                    '"$RETENTION" "$MISSING" > "$KDM_TEST_UPLOADS/$NAME.inputs.json"'
-                ),
+                "run": UPLOAD_SCRIPT,
             }
         ],
     },
@@ -121,7 +147,8 @@ class ActRun:
 
 @dataclass
 class ActRunner:
-    """Runs workflows against one tool cache, so that the tool is installed once a session."""
+    """Runs workflows against one tool cache, so that the tool is installed once a session.
+    act keeps the runner's tool cache (RUNNER_TOOL_CACHE) in ``cache/tool_cache``."""
 
     work: Path
     api_url: str
@@ -129,6 +156,10 @@ class ActRunner:
     cache: Path | None = None
     act: str = field(default_factory=_act_binary)
     runs: int = 0
+    #: Where the action downloads release binaries from. The default refuses at once (the
+    #: discard port), so the action installs from source; tests of the binary install point
+    #: it at a tests/support/releaseserver.py.
+    releases_url: str = "http://127.0.0.1:9/releases/download"
 
     def __post_init__(self) -> None:
         self.cache = self.cache or self.work / "act-cache"
@@ -173,6 +204,7 @@ class ActRunner:
             "--env", f"GITHUB_API_URL={self.api_url}",
             "--env", f"GITHUB_REPOSITORY={self.repository}",
             "--env", f"GITHUB_RUN_ID={run_id}",
+            "--env", f"KUBECTL_DATAMODEL_RELEASES_URL={self.releases_url}",
         ]  # fmt: skip
         for name, value in (secrets or {}).items():
             command += ["-s", f"{name}={value}"]
@@ -229,7 +261,7 @@ def _write(repo: Path, files: dict[str, str]) -> None:
 def _workflow(inputs: dict[str, str]) -> str:
     workflow = {
         "name": "test",
-        "on": ["push", "pull_request", "schedule"],
+        "on": ["push", "pull_request", "schedule", "workflow_run"],
         "jobs": {
             "inventory": {
                 "runs-on": "ubuntu-latest",

@@ -10,9 +10,11 @@ and JSON the way ``api.github.com`` does (docs.github.com/rest), with the standa
 
 Usage::
 
-    github = FakeGitHub(repository="acme/widgets", read_only_token="ghs_fork")
+    github = FakeGitHub(repository="acme/widgets", read_only_token="ghs_fork",
+                        user_tokens={"ghp_personal": "octocat"})
     run = github.add_run(7, branch="main")
     github.add_artifact("datamodel-baseline", {"inventory.db": data}, run_id=run)
+    github.add_pull(12, head_sha="a" * 40)
     github.add_comment(12, "LGTM", login="octocat")
     with FakeGitHubServer(github) as server:
         env = {"GITHUB_API_URL": server.url, "GITHUB_TOKEN": github.token, ...}
@@ -23,10 +25,17 @@ Usage::
 The blob store is the same server reached as ``http://localhost:PORT`` while the API is
 ``http://127.0.0.1:PORT``, so a client following the redirect sees a change of host.
 
+Two kinds of token, as on GitHub. ``token`` and ``read_only_token`` are installation tokens
+(the workflow's ``GITHUB_TOKEN``): what they post is written by ``github-actions[bot]``
+(``performed_via_github_app`` names the app), and ``GET /user`` answers them 403 "Resource not
+accessible by integration". ``user_tokens`` are personal access tokens: ``GET /user`` names
+their user, and what they post is written by that user. Comment ownership is GitHub's: a token
+that may write to the repository may edit and delete *anyone's* comment, so it is up to the
+client to touch only its own.
+
 What is deliberately *not* modelled: any endpoint not listed in :meth:`FakeGitHub._routes`
 (they answer 404 like GitHub's unknown routes), rate limits (use :meth:`FakeGitHub.fail_next`),
-comment ownership (the bot may edit anyone's comment), ``/api/v3`` path prefixes of GitHub
-Enterprise Server, and chunked request bodies.
+``/api/v3`` path prefixes of GitHub Enterprise Server, and chunked request bodies.
 """
 
 from __future__ import annotations
@@ -56,6 +65,9 @@ ARTIFACT_DOCS = f"{DOCS}/actions/artifacts"
 #: The login and user id GitHub shows for comments made with a workflow's ``GITHUB_TOKEN``.
 BOT_LOGIN = "github-actions[bot]"
 BOT_ID = 41898282
+#: The GitHub App behind ``GITHUB_TOKEN``, as ``performed_via_github_app`` shows it.
+ACTIONS_APP = {"id": 15368, "slug": "github-actions", "name": "GitHub Actions"}
+INTEGRATION_MESSAGE = "Resource not accessible by integration"
 #: GitHub rejects issue comment bodies longer than this (in characters).
 MAX_COMMENT_CHARS = 65536
 DEFAULT_PER_PAGE = 30
@@ -170,6 +182,14 @@ class Comment:
 
 
 @dataclass
+class Pull:
+    number: int
+    head_sha: str
+    head_repository: str  # owner/name of the head branch's repository (a fork's, or ours)
+    head_ref: str = "feature"
+
+
+@dataclass
 class Download:
     """A request to the blob store: which artifact, on which Host, with which credentials."""
 
@@ -241,6 +261,8 @@ class FakeGitHub:
     default_branch: str = "main"
     token: str | None = "ghs_fake_token"
     read_only_token: str | None = None
+    #: Personal access tokens: token -> the login of the user it belongs to.
+    user_tokens: dict[str, str] = field(default_factory=dict)
     repository_id: int = 1296269
     #: Set by :class:`FakeGitHubServer`: the base of URLs inside answers and of the redirect.
     api_url: str = "https://api.github.com"
@@ -250,6 +272,7 @@ class FakeGitHub:
     artifacts: list[Artifact] = field(default_factory=list, init=False)
     requests: list[Request] = field(default_factory=list, init=False)
     downloads: list[Download] = field(default_factory=list, init=False)
+    pulls: dict[int, Pull] = field(default_factory=dict, init=False)
     _comments: dict[int, Comment] = field(default_factory=dict, init=False, repr=False)
     _faults: list[_Fault] = field(default_factory=list, init=False, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, init=False, repr=False)
@@ -309,6 +332,12 @@ class FakeGitHub:
             artifact = Artifact(self._new_id(), name, run_id, archive, expired, self._tick())
             self.artifacts.append(artifact)
             return artifact.id
+
+    def add_pull(self, number: int, *, head_sha: str, head_repository: str | None = None) -> None:
+        """Open (or move the head of) pull request ``number``; its head branch is in this
+        repository unless ``head_repository`` names a fork."""
+        with self._lock:
+            self.pulls[number] = Pull(number, head_sha, head_repository or self.repository)
 
     def add_comment(self, issue: int, body: str, *, login: str = "octocat") -> int:
         """Pre-seed a comment on pull request ``issue`` (by someone else, by default)."""
@@ -382,6 +411,8 @@ class FakeGitHub:
             return self._blob(url.path, query, request)
         if not request.header("user-agent"):
             return _error(403, USER_AGENT_MESSAGE)
+        if url.path == "/user" and request.method in ("GET", "HEAD"):
+            return self._get_user(request)
         if url.path.startswith("/repos/"):
             denied = self._authorize(request)
             if denied is not None:
@@ -403,21 +434,37 @@ class FakeGitHub:
         """401 without a known token; 403 for writes with the read-only token."""
         if self.token is None:
             return None
-        scheme, _, credential = (request.header("authorization") or "").partition(" ")
-        if scheme.lower() not in ("bearer", "token") or credential not in (
+        credential = self._credential(request)
+        if credential is None or credential not in (
             self.token,
             self.read_only_token,
+            *self.user_tokens,
         ):
             return _error(401, "Bad credentials")
-        if credential != self.token and request.method not in ("GET", "HEAD"):
-            return _error(403, "Resource not accessible by integration", COMMENT_DOCS)
+        if credential == self.read_only_token and request.method not in ("GET", "HEAD"):
+            return _error(403, INTEGRATION_MESSAGE, COMMENT_DOCS)
         return None
+
+    @staticmethod
+    def _credential(request: Request) -> str | None:
+        scheme, _, credential = (request.header("authorization") or "").partition(" ")
+        return credential if scheme.lower() in ("bearer", "token") else None
+
+    def _author(self, request: Request) -> str:
+        """Who a write is made as: the user of a personal token, else the Actions bot."""
+        return self.user_tokens.get(self._credential(request) or "", BOT_LOGIN)
 
     def _routes(self) -> list[Route]:
         return [
             ("GET", re.compile(_REPO), self._get_repository),
             ("GET", re.compile(_REPO + r"/actions/artifacts"), self._list_artifacts),
             ("GET", re.compile(_REPO + r"/actions/runs/(?P<id>\d+)"), self._get_run),
+            (
+                "GET",
+                re.compile(_REPO + r"/actions/runs/(?P<id>\d+)/artifacts"),
+                self._list_run_artifacts,
+            ),
+            ("GET", re.compile(_REPO + r"/pulls/(?P<id>\d+)"), self._get_pull),
             ("GET", re.compile(_REPO + r"/actions/artifacts/(?P<id>\d+)/zip"), self._zip),
             ("GET", re.compile(_REPO + r"/issues/(?P<id>\d+)/comments"), self._list_comments),
             ("POST", re.compile(_REPO + r"/issues/(?P<id>\d+)/comments"), self._create_comment),
@@ -451,6 +498,53 @@ class FakeGitHub:
         doc = {"total_count": len(found), "artifacts": [self._artifact_json(a) for a in page]}
         return _json(200, doc, links)
 
+    def _get_user(self, request: Request) -> Response:
+        """``GET /user``: the user of a personal token; an installation token has none."""
+        credential = self._credential(request)
+        if self.token is not None and credential in (self.token, self.read_only_token):
+            return _error(403, INTEGRATION_MESSAGE, f"{DOCS}/users/users")
+        login = self.user_tokens.get(credential or "")
+        if login is None:
+            return _error(401, "Bad credentials")
+        return _json(200, {"login": login, "id": _user_id(login), "type": "User"})
+
+    def _list_run_artifacts(self, call: _Call) -> Response:
+        run_id = int(call.params["id"])
+        if run_id not in self.runs:
+            return _not_found()
+        name = call.query.get("name")
+        found = [
+            a for a in self.artifacts if a.run_id == run_id and (name is None or a.name == name)
+        ]
+        found.sort(key=lambda a: (a.created_at, a.id), reverse=True)
+        page, links = self._paginate(found, call)
+        doc = {"total_count": len(found), "artifacts": [self._artifact_json(a) for a in page]}
+        return _json(200, doc, links)
+
+    def _get_pull(self, call: _Call) -> Response:
+        pull = self.pulls.get(int(call.params["id"]))
+        if pull is None:
+            return _not_found()
+        owner = pull.head_repository.partition("/")[0]
+        return _json(
+            200,
+            {
+                "number": pull.number,
+                "state": "open",
+                "head": {
+                    "ref": pull.head_ref,
+                    "sha": pull.head_sha,
+                    "label": f"{owner}:{pull.head_ref}",
+                    "repo": {"full_name": pull.head_repository},
+                },
+                "base": {
+                    "ref": self.default_branch,
+                    "repo": {"full_name": self.repository, "id": self.repository_id},
+                },
+                "html_url": f"https://github.com/{self.repository}/pull/{pull.number}",
+            },
+        )
+
     def _get_run(self, call: _Call) -> Response:
         run = self.runs.get(int(call.params["id"]))
         return _not_found() if run is None else _json(200, self._run_json(run))
@@ -477,7 +571,8 @@ class FakeGitHub:
         if isinstance(body, Response):
             return body
         now = self._tick()
-        comment = Comment(self._new_id(), int(call.params["id"]), body, BOT_LOGIN, now, now)
+        author = self._author(call.request)
+        comment = Comment(self._new_id(), int(call.params["id"]), body, author, now, now)
         self._comments[comment.id] = comment
         doc = self._comment_json(comment)
         return _json(201, doc, [("Location", doc["url"])])
@@ -584,6 +679,7 @@ class FakeGitHub:
             "created_at": comment.created_at,
             "updated_at": comment.updated_at,
             "author_association": "NONE" if is_bot else "CONTRIBUTOR",
+            "performed_via_github_app": ACTIONS_APP if comment.login == BOT_LOGIN else None,
         }
 
     # -- internals -----------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The action's pull-request comment (action/datamodel_action/comment.py): its marker, key and
 digest, and sync's lifecycle on the fake GitHub: created, left alone, updated, resolved,
-reopened, duplicates from a race deleted, other keys' comments left alone.
+reopened, duplicates from a race deleted, other keys' comments left alone; only the token's own
+comments touched, for an installation token and a personal one; and no outdated run writing.
 """
 
 from __future__ import annotations
@@ -65,10 +66,22 @@ def report(*changes: dict, snapshot_id: int = 1, new_timestamp: str | None = Non
 
 
 FOOTER = "<sub>Posted by kubectl-datamodel from [this workflow run](https://x/runs/1).</sub>"
+HEAD = "a" * 40
+ORIGIN = comment.Origin(run=100, attempt=1, head=HEAD)
 
 
-def sync(api: GitHub, the_report: dict, markdown: str = "### drift\n\n| a | b |\n") -> str:
-    return comment.sync(api, PR, "db_latest", the_report, markdown, FOOTER).value
+@pytest.fixture(autouse=True)
+def pull_request(gh: FakeGitHub) -> None:
+    gh.add_pull(PR, head_sha=HEAD)
+
+
+def sync(
+    api: GitHub,
+    the_report: dict,
+    markdown: str = "### drift\n\n| a | b |\n",
+    origin: comment.Origin = ORIGIN,
+) -> str:
+    return comment.sync(api, PR, "db_latest", the_report, markdown, FOOTER, origin).outcome.value
 
 
 def ours(gh: FakeGitHub) -> list[dict]:
@@ -105,23 +118,38 @@ def test_digest_changes_with_the_changes_the_baseline_notes_and_ignored() -> Non
     assert all(len(d) == 16 for d in digests)
 
 
-def test_find_matches_only_our_marker_with_our_key() -> None:
-    ours_first = comment.marker("db_latest", "aaaa")
+def test_find_matches_only_our_marker_with_our_key_by_our_author() -> None:
+    ours_first = comment.marker("db_latest", "aaaa", ORIGIN)
+    bot = {"login": BOT_LOGIN}
     comments = [
-        {"id": 1, "body": "LGTM"},
-        {"id": 2, "body": f"{comment.marker('other_key', 'bbbb')}\nanother use of the action"},
-        {"id": 3, "body": f"{ours_first}\nreport"},
-        {"id": 4, "body": "<!-- someone-else:drift key=db_latest digest=cccc -->"},
-        {"id": 5, "body": None},
-        {"id": 6, "body": "x" * 400 + comment.marker("db_latest", "dddd")},  # not at the top
-        {"id": 7, "body": f"{comment.marker('db_latest', comment.RESOLVED)}\nresolved"},
-        {"id": 8, "body": comment.marker("db_latest_2", "eeee")},
+        {"id": 1, "body": "LGTM", "user": {"login": "octocat"}},
+        {"id": 2, "body": f"{comment.marker('other_key', 'bbbb')}\nanother use", "user": bot},
+        {"id": 3, "body": f"{ours_first}\nreport", "user": bot},
+        {"id": 4, "body": "<!-- someone-else:drift key=db_latest digest=cccc -->", "user": bot},
+        {"id": 5, "body": None, "user": bot},
+        {"id": 6, "body": "x" * 400 + comment.marker("db_latest", "dddd"), "user": bot},
+        {
+            "id": 7,
+            "body": f"{comment.marker('db_latest', comment.RESOLVED)}\nresolved",
+            "user": bot,
+        },
+        {"id": 8, "body": comment.marker("db_latest_2", "eeee"), "user": bot},
+        {"id": 9, "body": comment.marker("db_latest", "ffff"), "user": {"login": "mallory"}},
+        {"id": 10, "body": comment.marker("db_latest", "gggg")},  # no author: a ghost
     ]
-    found = comment.find(comments, "db_latest")
-    assert [(f.id, f.key, f.digest) for f in found] == [
-        (3, "db_latest", "aaaa"),
-        (7, "db_latest", "resolved"),
+    found = comment.find(comments, "db_latest", BOT_LOGIN)
+    assert [(f.id, f.key, f.digest, f.origin) for f in found] == [
+        (3, "db_latest", "aaaa", ORIGIN),
+        (7, "db_latest", "resolved", None),  # a marker from before runs were recorded
     ]
+    assert [f.id for f in comment.find(comments, "db_latest", "mallory")] == [9]
+
+
+def test_the_marker_records_the_head_and_the_run() -> None:
+    text = comment.marker("db_latest", "abcd", comment.Origin(7, 2, "0123abc"))
+    assert text == "<!-- kubectl-datamodel:drift key=db_latest digest=abcd head=0123abc run=7.2 -->"
+    match = comment.MARKER.fullmatch(text)
+    assert match and (match["head"], match["run"], match["attempt"]) == ("0123abc", "7", "2")
 
 
 def test_sync_posts_nothing_while_there_never_was_drift(gh: FakeGitHub, api: GitHub) -> None:
@@ -137,7 +165,7 @@ def test_sync_lifecycle_created_unchanged_updated_resolved(gh: FakeGitHub, api: 
 
     assert sync(api, drift, "### drift one\n") == "created"
     (posted,) = ours(gh)
-    assert posted["body"].startswith(comment.marker("db_latest", comment.digest(drift)))
+    assert posted["body"].startswith(comment.marker("db_latest", comment.digest(drift), ORIGIN))
     assert "### drift one" in posted["body"] and posted["body"].rstrip().endswith(FOOTER)
 
     same_later = report(change(), new_timestamp="2024-06-01T00:00:00Z")
@@ -155,7 +183,7 @@ def test_sync_lifecycle_created_unchanged_updated_resolved(gh: FakeGitHub, api: 
     assert sync(api, report()) == "resolved"
     (resolved,) = ours(gh)
     assert resolved["id"] == posted["id"]
-    assert resolved["body"].startswith(comment.marker("db_latest", comment.RESOLVED))
+    assert resolved["body"].startswith(comment.marker("db_latest", comment.RESOLVED, ORIGIN))
     assert "No drift any more" in resolved["body"]
 
     assert sync(api, report()) == "none"
@@ -165,7 +193,9 @@ def test_sync_lifecycle_created_unchanged_updated_resolved(gh: FakeGitHub, api: 
 
 
 def test_sync_reopens_a_resolved_comment_when_drift_returns(gh: FakeGitHub, api: GitHub) -> None:
-    resolved = gh.add_comment(PR, comment.resolved_body("db_latest", FOOTER), login=BOT_LOGIN)
+    resolved = gh.add_comment(
+        PR, comment.resolved_body("db_latest", FOOTER, ORIGIN), login=BOT_LOGIN
+    )
     assert sync(api, report(change())) == "updated"
     (current,) = ours(gh)
     assert current["id"] == resolved
@@ -176,7 +206,7 @@ def test_sync_deletes_duplicates_from_a_race_down_to_the_oldest(
     gh: FakeGitHub, api: GitHub
 ) -> None:
     drift = report(change())
-    text = comment.body("db_latest", drift, "### drift\n", FOOTER)
+    text = comment.body("db_latest", drift, "### drift\n", FOOTER, ORIGIN)
     first = gh.add_comment(PR, text, login=BOT_LOGIN)
     gh.add_comment(PR, "a reviewer in between")
     second = gh.add_comment(PR, text, login=BOT_LOGIN)
@@ -189,7 +219,7 @@ def test_sync_deletes_duplicates_from_a_race_down_to_the_oldest(
 
 
 def test_sync_leaves_other_keys_comments_alone(gh: FakeGitHub, api: GitHub) -> None:
-    other = comment.body("staging_latest", report(change()), "### staging\n", FOOTER)
+    other = comment.body("staging_latest", report(change()), "### staging\n", FOOTER, ORIGIN)
     other_id = gh.add_comment(PR, other, login=BOT_LOGIN)
     assert sync(api, report(change("issuers.cert-manager.io"))) == "created"
     assert sync(api, report()) == "resolved"
@@ -206,3 +236,76 @@ def test_sync_with_a_read_only_token_raises_the_403(
         sync(api, report(change()))
     assert caught.value.status == 403
     assert gh.comments(PR) == []
+
+
+# -- whose comment, and which run's -------------------------------------------------------------
+
+
+def test_a_marked_comment_by_someone_else_is_never_edited_nor_deleted(
+    gh: FakeGitHub, api: GitHub
+) -> None:
+    """A marker is text anyone can paste: a reviewer's comment that carries ours (even with a
+    later run in it) is neither taken over nor deleted as a duplicate; ours is made beside it."""
+    later = comment.Origin(run=999, attempt=1, head=HEAD)
+    hostile = comment.body("db_latest", report(change()), "### fake\n", FOOTER, later)
+    theirs = gh.add_comment(PR, hostile, login="mallory")
+    assert sync(api, report(change())) == "created"
+    assert sync(api, report(change(), change("issuers.cert-manager.io"))) == "updated"
+    assert sync(api, report()) == "resolved"
+    first = gh.comments(PR)[0]
+    assert (first["id"], first["user"]["login"], first["body"]) == (theirs, "mallory", hostile)
+    assert not gh.calls("*", rf"/issues/comments/{theirs}$")
+    assert len(ours(gh)) == 1
+
+
+def test_a_personal_token_keeps_its_users_comment_and_not_the_bots(
+    gh: FakeGitHub, server: FakeGitHubServer
+) -> None:
+    """With a personal token the comments are its user's: GET /user says who that is, and a
+    marked comment by the Actions bot (or anyone else) is not theirs."""
+    gh.user_tokens["ghp_datamodel"] = "datamodel-bot"
+    api = GitHub(server.url, "ghp_datamodel", gh.repository)
+    bots = gh.add_comment(
+        PR, comment.body("db_latest", report(), "x", FOOTER, ORIGIN), login=BOT_LOGIN
+    )
+    assert sync(api, report(change())) == "created"
+    assert sync(api, report(change(), change("issuers.cert-manager.io"))) == "updated"
+    mine = [c for c in gh.comments(PR) if c["user"]["login"] == "datamodel-bot"]
+    assert len(mine) == 1
+    assert not gh.calls("*", rf"/issues/comments/{bots}$")
+    assert len(gh.calls("GET", r"^/user$")) == 2
+
+
+def test_an_installation_token_is_the_actions_bot(api: GitHub) -> None:
+    assert comment.author(api) == BOT_LOGIN
+
+
+def test_a_run_for_a_head_the_pull_request_has_left_writes_nothing(
+    gh: FakeGitHub, api: GitHub
+) -> None:
+    assert sync(api, report(change())) == "created"
+    before = ours(gh)[0]["body"]
+    gh.add_pull(PR, head_sha="b" * 40)  # pushed again: this run's report is of the old head
+    worse = report(change(), change("issuers.cert-manager.io"))
+    assert sync(api, worse) == "outdated"
+    assert sync(api, report()) == "outdated"  # not "resolved" either
+    assert ours(gh)[0]["body"] == before
+    assert gh.calls("PATCH", ".") == [] and gh.calls("DELETE", ".") == []
+    newer = comment.Origin(run=101, attempt=1, head="b" * 40)
+    assert sync(api, worse, origin=newer) == "updated"
+    assert f"head={'b' * 40} run=101.1" in ours(gh)[0]["body"]
+
+
+def test_an_earlier_run_or_attempt_does_not_overwrite_a_later_ones_report(
+    gh: FakeGitHub, api: GitHub
+) -> None:
+    """Two runs of one head (a re-run, a workflow_dispatch) finishing out of order."""
+    later = comment.Origin(run=105, attempt=2, head=HEAD)
+    assert sync(api, report(change()), origin=later) == "created"
+    worse = report(change(), change("issuers.cert-manager.io"))
+    for older in (comment.Origin(104, 9, HEAD), comment.Origin(105, 1, HEAD)):
+        comment_text = comment.sync(api, PR, "db_latest", worse, "x", FOOTER, older)
+        assert comment_text.outcome.value == "outdated"
+        assert "later run (105, attempt 2)" in comment_text.reason
+    assert gh.calls("PATCH", ".") == []
+    assert sync(api, worse, origin=comment.Origin(105, 3, HEAD)) == "updated"

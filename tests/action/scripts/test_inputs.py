@@ -25,6 +25,7 @@ def test_inputs_defaults(tmp_path: Path) -> None:
     assert settings.mode == "snapshot"
     assert settings.fail_on == "none"
     assert settings.comment is True
+    assert settings.require_history is False
     assert settings.database_artifact == ARTIFACT
     assert settings.retention_days is None
     assert settings.manifests is None and settings.ignore is None
@@ -48,6 +49,7 @@ def test_inputs_are_read_trimmed_case_insensitive_and_relative_to_the_workspace(
             "INPUT_MODE": " Diff ",
             "INPUT_FAIL_ON": "BREAKING",
             "INPUT_COMMENT": "off",
+            "INPUT_REQUIRE_HISTORY": "TRUE",
             "INPUT_RETENTION_DAYS": "400",
             "INPUT_MANIFESTS": "crds",
             "INPUT_IGNORE": "ignore.yaml",
@@ -58,6 +60,7 @@ def test_inputs_are_read_trimmed_case_insensitive_and_relative_to_the_workspace(
     )
     assert (settings.mode, settings.fail_on, settings.comment) == ("diff", "breaking", False)
     assert settings.retention_days == 400
+    assert settings.require_history is True
     assert settings.manifests == tmp_path / "crds"
     assert settings.ignore == tmp_path / "ignore.yaml"
     assert settings.database_artifact == "prod-history"
@@ -72,6 +75,7 @@ def test_inputs_are_read_trimmed_case_insensitive_and_relative_to_the_workspace(
         ("INPUT_MODE", "apply", "mode"),
         ("INPUT_FAIL_ON", "sometimes", "fail-on"),
         ("INPUT_COMMENT", "maybe", "comment"),
+        ("INPUT_REQUIRE_HISTORY", "sometimes", "require-history"),
         ("INPUT_RETENTION_DAYS", "0", "retention-days"),
         ("INPUT_RETENTION_DAYS", "401", "retention-days"),
         ("INPUT_RETENTION_DAYS", "abc", "retention-days"),

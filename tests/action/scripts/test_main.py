@@ -51,7 +51,7 @@ def assert_one_error(result: subprocess.CompletedProcess[str], *expected: str) -
 def test_main_with_an_unknown_mode_prints_one_error_and_no_traceback(tmp_path: Path) -> None:
     result = run_main("check", tmp_path, INPUT_MODE="apply")
     line = assert_one_error(result, "input mode", "'apply'", "snapshot, diff")
-    assert line == "::error::input mode: 'apply' is not one of snapshot, diff"
+    assert line == "::error::input mode: 'apply' is not one of snapshot, diff, comment"
 
 
 def test_main_with_an_unknown_step_prints_usage(tmp_path: Path) -> None:
