@@ -188,6 +188,7 @@ def _snapshot_each(
             done.append((outcome, summary))
             if not quiet:
                 common.say(f"{where}: snapshot {summary.id} in {outcome.seconds:.1f} s", err=True)
+
     def order(one: tuple[fleet.Outcome, model.SnapshotSummary | None]) -> int:
         return names.index(one[0].context)  # the kubeconfig's
 
